@@ -6,7 +6,7 @@
 __all__ = ['CTRGC', 'unit_gcn', 'TemporalConv', 'MultiScaleTemporalConv', 'unit_tcn', 'TCN_GCN_unit', 'CTRGCN',
            'count_parameters', 'macs_per_sample', 'load_checkpoint']
 
-# %% ../nbs/06_encoder.ipynb #9c4959c3
+# %% ../nbs/06_encoder.ipynb #2a966e17
 import math
 from pathlib import Path
 import numpy as np
@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .graph import Layout, NTU25, KINECT20, adjacency
 
-# %% ../nbs/06_encoder.ipynb #ba8815fc
+# %% ../nbs/06_encoder.ipynb #0e87d7ed
 def _init_conv(conv: nn.Conv2d):
     nn.init.kaiming_normal_(conv.weight, mode='fan_out')
     if conv.bias is not None: nn.init.zeros_(conv.bias)
@@ -23,7 +23,7 @@ def _init_conv(conv: nn.Conv2d):
 def _init_bn(bn: nn.BatchNorm2d, scale: float):
     nn.init.constant_(bn.weight, scale); nn.init.zeros_(bn.bias)
 
-# %% ../nbs/06_encoder.ipynb #c6e94bd2
+# %% ../nbs/06_encoder.ipynb #84f41ae6
 class CTRGC(nn.Module):
     "Channel-wise topology refinement graph convolution for one adjacency subset."
     def __init__(self, in_channels: int, # input channels
@@ -43,7 +43,7 @@ class CTRGC(nn.Module):
         topology = self.conv4(q) * alpha + A[None, None]
         return torch.einsum('ncuv,nctv->nctu', topology, self.conv3(x))
 
-# %% ../nbs/06_encoder.ipynb #cc07457c
+# %% ../nbs/06_encoder.ipynb #2228183f
 class unit_gcn(nn.Module):
     "CTR-GCN graph block: three refined graph convolutions, batch norm, residual, ReLU."
     def __init__(self, in_channels: int, # input channels
@@ -65,7 +65,7 @@ class unit_gcn(nn.Module):
         y = sum(conv(x, self.PA[i], self.alpha) for i, conv in enumerate(self.convs))
         return F.relu(self.bn(y) + self.down(x))
 
-# %% ../nbs/06_encoder.ipynb #89c6ebbc
+# %% ../nbs/06_encoder.ipynb #ad99a741
 class TemporalConv(nn.Module):
     "A k×1 temporal convolution with dilation and stride, followed by batch norm."
     def __init__(self, in_channels: int, out_channels: int,
@@ -99,7 +99,7 @@ class MultiScaleTemporalConv(nn.Module):
 
     def forward(self, x): return torch.cat([b(x) for b in self.branches], dim=1)
 
-# %% ../nbs/06_encoder.ipynb #7aae9845
+# %% ../nbs/06_encoder.ipynb #15ee91f1
 class unit_tcn(nn.Module):
     "Strided 1×1 convolution and batch norm: the residual path of a unit that changes shape."
     def __init__(self, in_channels: int, out_channels: int, stride: int):
@@ -129,7 +129,7 @@ class TCN_GCN_unit(nn.Module):
 
     def forward(self, x): return F.relu(self.tcn1(self.gcn1(x)) + self.residual(x))
 
-# %% ../nbs/06_encoder.ipynb #d403911a
+# %% ../nbs/06_encoder.ipynb #12f7a3a4
 class CTRGCN(nn.Module):
     "CTR-GCN skeleton encoder: (N, C, T, V, M) skeletons → class logits (and the pooled 256-d feature)."
     def __init__(self, num_class: int, # number of action classes
@@ -174,12 +174,12 @@ class CTRGCN(nn.Module):
         f = self.features(x)
         return (self.fc(f), f) if return_features else self.fc(f)
 
-# %% ../nbs/06_encoder.ipynb #07e57d4e
+# %% ../nbs/06_encoder.ipynb #c1565b78
 def count_parameters(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-# %% ../nbs/06_encoder.ipynb #d7abd433
+# %% ../nbs/06_encoder.ipynb #db29e5bb
 def macs_per_sample(model: CTRGCN, # the encoder
                     num_frames: int = 64 # input window T
                    ) -> float:
@@ -189,7 +189,7 @@ def macs_per_sample(model: CTRGCN, # the encoder
     with FlopCounterMode(display=False) as counter: model.eval()(x)  # (no_grad trips the counter's module tracker)
     return counter.get_total_flops() / 2
 
-# %% ../nbs/06_encoder.ipynb #81b8c660
+# %% ../nbs/06_encoder.ipynb #32396d15
 _ENCODER_PREFIXES = ('data_bn.', 'fc.') + tuple(f'l{i}.' for i in range(1, 11))
 _WRAPPER_KEYS = ('state_dict', 'model', 'model_state_dict', 'weights', 'net')
 
@@ -221,7 +221,7 @@ def load_checkpoint(path: str | Path # CTR-GCN, MMCL-Action or mmcl checkpoint (
     return {k[len(prefix):]: v for k, v in state.items()
             if k.startswith(prefix) and k[len(prefix):].startswith(_ENCODER_PREFIXES)}
 
-# %% ../nbs/06_encoder.ipynb #e0f29de1
+# %% ../nbs/06_encoder.ipynb #d7313c6b
 @classmethod
 def _from_checkpoint(cls, path: str | Path, # checkpoint file (see `load_checkpoint`)
                      layout: Layout | None = None # skeleton layout; by default NTU25 for 25 joints, KINECT20 for 20

@@ -6,11 +6,11 @@
 __all__ = ['NTU25', 'KINECT20', 'KINECT20_TO_NTU25', 'Layout', 'depths', 'normalise_columns', 'edge_matrix', 'adjacency',
            'kinect20_to_ntu25']
 
-# %% ../nbs/00_graph.ipynb #ac60788b
+# %% ../nbs/00_graph.ipynb #778e2b86
 from dataclasses import dataclass
 import numpy as np
 
-# %% ../nbs/00_graph.ipynb #88017c82
+# %% ../nbs/00_graph.ipynb #72979288
 @dataclass(frozen=True)
 class Layout:
     "A skeleton's joints and its inward (child → parent) edges, 0-based."
@@ -33,7 +33,7 @@ class Layout:
     def bone_pairs(self): return self.inward + ((self.centre, self.centre),)
     def __repr__(self): return f"Layout({self.name!r}, {self.num_joints} joints, {len(self.inward)} edges)"
 
-# %% ../nbs/00_graph.ipynb #fb7af01c
+# %% ../nbs/00_graph.ipynb #b0d017b0
 def _zero_based(edges): return tuple((a - 1, b - 1) for a, b in edges)
 
 NTU25 = Layout(
@@ -48,7 +48,7 @@ NTU25 = Layout(
                         (20, 19), (22, 23), (23, 8), (24, 25), (25, 12)]),
     centre=20)
 
-# %% ../nbs/00_graph.ipynb #de39ff2d
+# %% ../nbs/00_graph.ipynb #f6190a69
 KINECT20 = Layout(
     'kinect20',
     joints=('hip centre', 'spine', 'shoulder centre', 'head', 'left shoulder', 'left elbow', 'left wrist',
@@ -59,7 +59,7 @@ KINECT20 = Layout(
                         (12, 11), (13, 1), (14, 13), (15, 14), (16, 15), (17, 1), (18, 17), (19, 18), (20, 19)]),
     centre=2)
 
-# %% ../nbs/00_graph.ipynb #3d9aef1d
+# %% ../nbs/00_graph.ipynb #5c873930
 def depths(layout: Layout  # the skeleton layout
           ) -> list:
     "Number of inward hops from each joint to the layout's centre (raises on a cycle or a detached joint)."
@@ -73,7 +73,7 @@ def depths(layout: Layout  # the skeleton layout
         out.append(d)
     return out
 
-# %% ../nbs/00_graph.ipynb #20560ded
+# %% ../nbs/00_graph.ipynb #867335b4
 def normalise_columns(E: np.ndarray  # (V, V) 0/1 edge matrix
                      ) -> np.ndarray:
     "Divide each column by its sum, leaving zero columns at zero."
@@ -94,7 +94,7 @@ def adjacency(layout: Layout  # the skeleton layout
                      normalise_columns(edge_matrix(layout.inward, V)),
                      normalise_columns(edge_matrix(layout.outward, V))]).astype(np.float32)
 
-# %% ../nbs/00_graph.ipynb #a4916cf9
+# %% ../nbs/00_graph.ipynb #eb99fbb4
 def _kinect20_to_ntu25() -> np.ndarray:
     W = np.zeros((25, 20), dtype=np.float32)
     for ntu, k in [(1, 1), (2, 2), (21, 3), (4, 4)] + [(j, j) for j in range(5, 21)] + [(22, 8), (23, 8), (24, 12), (25, 12)]:
