@@ -1,0 +1,64 @@
+#!/usr/bin/env python
+"""Speed and peak memory of `mmcl.prepare.prepare` on generated NTU-format files (lengths ~ NTU's, mean ~80 frames;
+60 % one body, 25 % two, 15 % one plus a short spurious body), with 1 and 2 worker processes. Prints files/s, peak
+RSS and PSS of the whole process tree, CPU time (main + workers: on a shared machine wall time measures the
+other jobs too), and the extrapolated time for NTU120's 113,945 files.
+Usage: python benchmarks/prepare_speed.py [--files 1000] [--workers 1 2]"""
+import argparse, os, resource, shutil, tempfile, time
+from pathlib import Path
+import numpy as np
+from mmcl.sources import NTUBody, NTUSkeleton, write_ntu_skeleton
+from mmcl.prepare import prepare
+from tree_memory import PeakMemory
+
+def ntu_lengths(n, rng):
+    "Sequence lengths with NTU-like spread: log-normal, mean ~80 frames, clipped to 30..300."
+    return np.clip(rng.lognormal(np.log(72), 0.45, n), 30, 300).astype(int)
+
+def body(body_id, frames, rng):
+    "An upright (taller than wide) body drifting slowly, all 12 NTU columns filled."
+    base = np.c_[rng.normal(0, .15, 25), rng.uniform(-1, .7, 25), 3 + rng.normal(0, .05, 25)]
+    xyz = base + rng.normal(0, .01, (len(frames), 1, 3)).cumsum(0)
+    joints = np.zeros((len(frames), 25, 12), np.float32)
+    joints[..., :3] = xyz
+    joints[..., 3:5] = 256 + 100 * xyz[..., :2]
+    joints[..., 5:7] = 960 + 330 * xyz[..., :2]
+    joints[..., 7], joints[..., 11] = 1, 2
+    return NTUBody(str(72057594037927936 + body_id), np.asarray(frames), joints, np.zeros((len(frames), 9), np.float32))
+
+def write_files(folder, n, seed=0):
+    rng = np.random.default_rng(seed)
+    for k, T in enumerate(ntu_lengths(n, rng)):
+        name = f'S{1 + k % 32:03d}C{1 + k % 3:03d}P{1 + k % 106:03d}R{1 + k % 2:03d}A{1 + k % 120:03d}'
+        kind = rng.choice(3, p=[.6, .25, .15])
+        bodies = [body(1, range(T), rng)]
+        if kind == 1: bodies.append(body(2, range(T), rng))
+        if kind == 2: bodies.append(body(3, range(5, 13), rng))
+        write_ntu_skeleton(folder / f'{name}.skeleton', NTUSkeleton(name, T, bodies))
+
+def cpu_seconds():
+    "User + system CPU time of this process and its finished children."
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--files', type=int, default=1000)
+    p.add_argument('--workers', type=int, nargs='+', default=[1, 2])
+    a = p.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        (tmp / 'raw').mkdir(); t0 = time.perf_counter(); write_files(tmp / 'raw', a.files)
+        size = sum(f.stat().st_size for f in (tmp / 'raw').iterdir())
+        print(f'{a.files} generated NTU-format files, {size / a.files / 1e3:.0f} kB each on average (written in {time.perf_counter() - t0:.0f} s)')
+        for w in a.workers:
+            with PeakMemory() as peak:
+                t0, cpu0 = time.perf_counter(), cpu_seconds()
+                store = prepare('ntu120', tmp / 'raw', tmp / f'store{w}', workers=w, progress=False)
+                dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+            rate = a.files / dt
+            print(f'workers={w}: {rate:6.1f} files/s wall ({a.files / cpu:.0f} files per CPU-second), {store["num_samples"]} '
+                  f'samples; peak RSS {peak.rss / 2**20:.0f} MiB, peak PSS {peak.pss / 2**20:.0f} MiB (process tree); '
+                  f'NTU120 (113,945 files) ≈ {113945 / rate / 60:.0f} min at this wall rate, '
+                  f'{113945 / (a.files / cpu) / w / 60:.0f} min on {w} idle core(s)')
+        print(f'load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores')
+    finally: shutil.rmtree(tmp)
