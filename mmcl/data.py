@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['PreparedStore', 'SkeletonDataset', 'EpochSampler', 'make_loader']
 
-# %% ../nbs/05_data.ipynb #afbeba38
+# %% ../nbs/05_data.ipynb #a0c7f5ad
 import json, os
 from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import Dataset, DataLoader, Sampler
 
-# %% ../nbs/05_data.ipynb #371e981a
+# %% ../nbs/05_data.ipynb #99e206ff
 class PreparedStore:
     "A prepared store opened read-only: the index in memory, frames read from disk per sample."
     def __init__(self, path: Path  # store folder written by `mmcl.prepare` (e.g. data/ntu120)
@@ -76,7 +76,7 @@ class PreparedStore:
         "Sample `i` in the model layout (C, T, V, M), float32."
         return np.ascontiguousarray(self.frames(i).transpose(3, 0, 2, 1))
 
-# %% ../nbs/05_data.ipynb #ee87fbbc
+# %% ../nbs/05_data.ipynb #af0aca38
 class SkeletonDataset(Dataset):
     "One split of a prepared store as `(x, label, index)`: x float32 (C, T, V, M) after `transform`."
     def __init__(self, store: PreparedStore | Path,  # a store or its folder
@@ -104,24 +104,31 @@ class SkeletonDataset(Dataset):
 
     def __repr__(self): return f'SkeletonDataset({self.store.info["dataset"]}, {self.split_name!r}, {len(self)} samples, transform={self.transform})'
 
-# %% ../nbs/05_data.ipynb #6b938342
+# %% ../nbs/05_data.ipynb #e7784bb6
 class EpochSampler(Sampler):
-    "Every index of a `SkeletonDataset` once, in an order fixed by its seed and epoch (shuffled) or in order."
-    def __init__(self, dataset: SkeletonDataset, shuffle: bool = True):
-        self.dataset, self.shuffle = dataset, shuffle
-    def __len__(self): return len(self.dataset)
+    "Every index of a `SkeletonDataset` once per epoch (or this process's share under DDP), in an order fixed by seed and epoch."
+    def __init__(self, dataset: SkeletonDataset,
+                 shuffle: bool = True, # a new order each epoch (training), or the split's order (testing)
+                 rank: int = 0, # this process among `world_size` (torch.distributed)
+                 world_size: int = 1 # processes sharing each epoch
+                ):
+        if not 0 <= rank < world_size: raise ValueError(f'EpochSampler: rank {rank} outside 0..{world_size - 1}')
+        self.dataset, self.shuffle, self.rank, self.world_size = dataset, shuffle, rank, world_size
+    def __len__(self): return len(range(self.rank, len(self.dataset), self.world_size))
     def __iter__(self):
         n = len(self.dataset)
-        order = np.random.default_rng([self.dataset.seed, self.dataset.epoch, n]).permutation(n) if self.shuffle else range(n)
-        return iter(int(k) for k in order)
+        order = np.random.default_rng([self.dataset.seed, self.dataset.epoch, n]).permutation(n) if self.shuffle else np.arange(n)
+        return iter(int(k) for k in order[self.rank::self.world_size])
 
 def make_loader(dataset: SkeletonDataset,  # the split to load
-                batch_size: int,  # samples per batch
+                batch_size: int,  # samples per batch (per process under DDP)
                 shuffle: bool = False,  # shuffle (training) or keep the split's order (testing)
                 workers: int = 2,  # loader processes (0: load in this process)
                 drop_last: bool = False,  # drop a last, smaller batch (training)
-                pin_memory: bool = False  # page-locked batches for faster copies to a GPU
+                pin_memory: bool = False,  # page-locked batches for faster copies to a GPU
+                rank: int = 0,  # this process (DDP)
+                world_size: int = 1  # processes sharing each epoch (DDP)
                ) -> DataLoader:
-    "A `DataLoader` over `dataset` whose batches depend only on the dataset's seed and epoch."
-    return DataLoader(dataset, batch_size, sampler=EpochSampler(dataset, shuffle), num_workers=workers,
+    "A `DataLoader` over `dataset` whose batches depend only on the dataset's seed and epoch (and the process's rank)."
+    return DataLoader(dataset, batch_size, sampler=EpochSampler(dataset, shuffle, rank, world_size), num_workers=workers,
                       drop_last=drop_last, pin_memory=pin_memory, persistent_workers=False)
