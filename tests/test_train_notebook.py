@@ -6,6 +6,11 @@ import papermill as pm
 import pytest
 from mmcl.synthetic import make_synthetic, sample_names, SKELETON_DIR
 from mmcl.prepare import prepare
+from mmcl.data import PreparedStore
+from mmcl.rgbcache import cache_crops
+from mmcl.describe import FeatureWriter, store_meta, block_parts
+from mmcl.synthetic import RGB_DIR
+import numpy as np
 
 NB = Path(__file__).resolve().parents[1] / 'nbs' / 'train.ipynb'
 
@@ -32,3 +37,20 @@ def test_missing_dataset_fails_with_the_prepare_command(tmp_path):
 def test_bad_parameter_fails_naming_it(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as e: _run(tmp_path, stream='velocity')
     assert "stream='velocity' is not allowed" in str(e.value)
+
+def test_train_notebook_with_fam_and_frm(tmp_path):
+    names = sample_names(performers=4, replications=1, cameras=(1, 2), actions=(7, 8))  # the cup / apple pair
+    make_synthetic(tmp_path / 'raw', names, workers=2)
+    store_dir = tmp_path / 'data' / 'synthetic'
+    prepare('synthetic', tmp_path / 'raw' / SKELETON_DIR, store_dir, workers=2, progress=False)
+    store = PreparedStore(store_dir)
+    cache_crops(store, tmp_path / 'raw' / RGB_DIR, store_dir / 'rgb', workers=2, progress=False)
+    writer = FeatureWriter(store_dir / 'describe', store_meta('test', ['whether the people are holding objects?'], block_parts(2)))
+    feats = np.random.default_rng(0).normal(size=(len(store), 3)).astype(np.float32)
+    writer.append([str(n) for n in store.names], feats, [['yes']] * len(store))
+    _run(tmp_path, epochs=2, batch_size=4, fam=True, frm=True, rgb_encoder='resnet18', rgb_size=64, workers=0)
+    run = tmp_path / 'runs' / 'synthetic-xsub-joint-fam-frm-seed1'
+    hist = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
+    assert all('train_fam' in h and 'train_frm' in h for h in hist)
+    from safetensors.torch import load_file
+    assert not any(k.startswith(('fam', 'refiner', 'rgb')) for k in load_file(str(run / 'skeleton.safetensors')))
