@@ -9,14 +9,14 @@ __all__ = ['NTU_JOINT_FIELDS', 'NTU_BODY_FIELDS', 'NWUCLA_ACTIONS', 'UTD_MHAD_JO
            'parse_utd_mhad_name', 'read_utd_mhad', 'utd_mhad_sequence', 'read_sysu', 'sysu_sequence',
            'ctrgcn_npz_shapes', 'iter_ctrgcn_npz', 'read_pyskl', 'pyskl_sequence', 'from_arrays']
 
-# %% ../nbs/01_sources.ipynb #e895c200
+# %% ../nbs/01_sources.ipynb #0516b8a8
 from dataclasses import dataclass, field
 from pathlib import Path
 import json, pickle, re, zipfile
 import numpy as np
 from .graph import Layout, NTU25, KINECT20
 
-# %% ../nbs/01_sources.ipynb #92b0059b
+# %% ../nbs/01_sources.ipynb #e67b266d
 class SkeletonFileError(ValueError):
     "A skeleton file that cannot be read; the message names the file and the problem."
     def __init__(self, path, # the offending file
@@ -25,7 +25,7 @@ class SkeletonFileError(ValueError):
         self.path, self.reason = Path(path), reason
         super().__init__(f"{path}: {reason}")
 
-# %% ../nbs/01_sources.ipynb #a87c9350
+# %% ../nbs/01_sources.ipynb #c1a49737
 NTU_JOINT_FIELDS = ('x', 'y', 'z', 'depthX', 'depthY', 'colorX', 'colorY',
                     'orientationW', 'orientationX', 'orientationY', 'orientationZ', 'trackingState')
 NTU_BODY_FIELDS = ('clipedEdges', 'handLeftConfidence', 'handLeftState', 'handRightConfidence', 'handRightState',
@@ -46,18 +46,23 @@ class NTUSkeleton:
     num_frames: int  # framecount from line 1
     bodies: list  # `NTUBody` per tracking id, in order of first appearance
 
-# %% ../nbs/01_sources.ipynb #a2952c15
+# %% ../nbs/01_sources.ipynb #d3fb0b8c
+def _name_fields(pattern: re.Pattern, fields: tuple, name: str, error: str, allow_zero: bool = False) -> dict:
+    "The integer `fields` that `pattern` captures from the whole of `name`; ValueError(`error`) otherwise."
+    m = pattern.fullmatch(name)
+    ids = [int(g) for g in m.groups()] if m else None
+    if ids is None or (0 in ids and not allow_zero): raise ValueError(error)
+    return dict(zip(fields, ids))
+
 _NTU_NAME = re.compile(r'S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})')
 
 def parse_ntu_name(name: str # sample name such as 'S001C002P003R002A013' (no folder, no extension)
                   ) -> dict:
     "Setup, camera, performer, replication and action (1-based ints) of an NTU sample name."
-    m = _NTU_NAME.fullmatch(name)
-    if m is None or 0 in (ids := [int(g) for g in m.groups()]):
-        raise ValueError(f"malformed NTU sample name {name!r}: expected SsssCcccPpppRrrrAaaa with 3-digit ids from 001")
-    return dict(zip(('setup', 'camera', 'performer', 'replication', 'action'), ids))
+    return _name_fields(_NTU_NAME, ('setup', 'camera', 'performer', 'replication', 'action'), name,
+                        f"malformed NTU sample name {name!r}: expected SsssCcccPpppRrrrAaaa with 3-digit ids from 001")
 
-# %% ../nbs/01_sources.ipynb #a25ddaaf
+# %% ../nbs/01_sources.ipynb #87ed78dc
 def _check_body(body: NTUBody, num_frames: int):
     F = len(body.frames)
     if body.joints.shape != (F, 25, 12) or body.info.shape != (F, 9):
@@ -81,7 +86,7 @@ def write_ntu_skeleton(path, # file to write, named after the sample, e.g. 'S001
         fh.write(f'{skel.num_frames}\n')
         for bodies in per_frame: fh.write(f'{len(bodies)}\n' + ''.join(bodies))
 
-# %% ../nbs/01_sources.ipynb #1f99f5cb
+# %% ../nbs/01_sources.ipynb #d2015ca7
 def _count(path, lines, i, what):
     if i >= len(lines): raise SkeletonFileError(path, f"truncated: file ends at line {i + 1} where the {what} should be")
     try: n = int(lines[i])
@@ -111,7 +116,7 @@ def _parse_rows(path, lines, rows, ncols) -> np.ndarray:
     if out is None or out.shape != (len(rows), ncols) or not np.isfinite(out).all(): _first_bad_row(path, lines, rows, ncols)
     return out
 
-# %% ../nbs/01_sources.ipynb #d6cfe658
+# %% ../nbs/01_sources.ipynb #fa23770a
 def _walk_ntu(path, lines):
     "Frame index, tracking id and info-line number of every body appearance, checking the counts."
     num_frames, i = _count(path, lines, 0, 'framecount'), 1
@@ -129,7 +134,7 @@ def _walk_ntu(path, lines):
         raise SkeletonFileError(path, f"trailing data after the last frame at line {extra[0] + 1}: {lines[extra[0]][:40]!r}")
     return num_frames, np.array(frames, np.int64), ids, np.array(body_lines, np.int64)
 
-# %% ../nbs/01_sources.ipynb #4fc4bbed
+# %% ../nbs/01_sources.ipynb #3203e11d
 def _group_bodies(path, frames, ids, info, joints) -> list:
     order = {}
     for k, body_id in enumerate(ids): order.setdefault(body_id, []).append(k)
@@ -154,7 +159,7 @@ def read_ntu_skeleton(path # an NTU RGB+D `.skeleton` file named after its sampl
     joints = _parse_rows(path, lines, (body_lines[:, None] + np.arange(2, 27)).ravel(), 12).reshape(-1, 25, 12)
     return NTUSkeleton(path.stem, num_frames, _group_bodies(path, frames, ids, info, joints))
 
-# %% ../nbs/01_sources.ipynb #81078218
+# %% ../nbs/01_sources.ipynb #f9f55d5a
 def malformed_ntu_files(folder # where to write the damaged files (created if missing)
                        ) -> dict:
     "Write damaged NTU `.skeleton` files into `folder`; returns {file name: phrase its error must contain}."
@@ -183,7 +188,7 @@ def malformed_ntu_files(folder # where to write the damaged files (created if mi
     expected['S01C001P001R001A001.skeleton'] = 'malformed NTU sample name'
     return expected
 
-# %% ../nbs/01_sources.ipynb #a5ac304c
+# %% ../nbs/01_sources.ipynb #a76e9e0f
 @dataclass
 class SkeletonSequence:
     "One labelled skeleton sequence in a known joint layout, as every reader hands it to `mmcl.prepare`."
@@ -203,18 +208,17 @@ class SkeletonSequence:
             raise ValueError(f"{self.name}: label must be a 0-based class index, got {self.label!r}")
         self.label = int(self.label)
 
-# %% ../nbs/01_sources.ipynb #063e8114
+# %% ../nbs/01_sources.ipynb #cb24f44f
 NWUCLA_ACTIONS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)  # NW-UCLA action ids in label order (label 0 = a01)
 _NWUCLA_NAME = re.compile(r'a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})')
 
 def parse_nwucla_name(name: str # sample name such as 'a01_s01_e00_v01' (no folder, no extension)
                      ) -> dict:
     "Action, subject, episode and view (ints, as in the name) of an NW-UCLA sample name."
-    m = _NWUCLA_NAME.fullmatch(name)
-    if m is None: raise ValueError(f"malformed NW-UCLA sample name {name!r}: expected aAA_sSS_eEE_vVV")
-    return dict(zip(('action', 'subject', 'episode', 'view'), map(int, m.groups())))
+    return _name_fields(_NWUCLA_NAME, ('action', 'subject', 'episode', 'view'), name,
+                        f"malformed NW-UCLA sample name {name!r}: expected aAA_sSS_eEE_vVV", allow_zero=True)
 
-# %% ../nbs/01_sources.ipynb #7331fce8
+# %% ../nbs/01_sources.ipynb #c66f2f7c
 def read_nwucla(path # an NW-UCLA json file in CTR-GCN's format
                ) -> tuple:
     "Skeleton (T, 20, 3) float32, 0-based label and meta (action, subject, episode, view) of an NW-UCLA json file."
@@ -242,22 +246,20 @@ def nwucla_sequence(path # an NW-UCLA json file in CTR-GCN's format
     skel, label, meta = read_nwucla(path)
     return SkeletonSequence(Path(path).stem, skel[:, None], label, KINECT20, meta)
 
-# %% ../nbs/01_sources.ipynb #9a1ef660
+# %% ../nbs/01_sources.ipynb #808a1f16
 UTD_MHAD_JOINTS = ('head', 'shoulder centre', 'spine', 'hip centre', 'left shoulder', 'left elbow', 'left wrist',
                    'left hand', 'right shoulder', 'right elbow', 'right wrist', 'right hand', 'left hip', 'left knee',
                    'left ankle', 'left foot', 'right hip', 'right knee', 'right ankle', 'right foot')  # documented order
 UTD_MHAD_TO_KINECT20 = tuple(UTD_MHAD_JOINTS.index(j) for j in KINECT20.joints)  # KINECT20 joint k = UTD joint [k]
 
-# %% ../nbs/01_sources.ipynb #c2521d39
+# %% ../nbs/01_sources.ipynb #2d973666
 _UTD_NAME = re.compile(r'a(\d+)_s(\d+)_t(\d+)_skeleton')
 
 def parse_utd_mhad_name(name: str # sample name such as 'a3_s1_t2_skeleton' (no folder, no extension)
                        ) -> dict:
     "Action, subject and trial (1-based ints) of a UTD-MHAD skeleton file name."
-    m = _UTD_NAME.fullmatch(name)
-    if m is None or 0 in (ids := [int(g) for g in m.groups()]):
-        raise ValueError(f"malformed UTD-MHAD name {name!r}: expected aA_sS_tT_skeleton with ids from 1")
-    return dict(zip(('action', 'subject', 'trial'), ids))
+    return _name_fields(_UTD_NAME, ('action', 'subject', 'trial'), name,
+                        f"malformed UTD-MHAD name {name!r}: expected aA_sS_tT_skeleton with ids from 1")
 
 def read_utd_mhad(path # a UTD-MHAD `aA_sS_tT_skeleton.mat` file
                  ) -> tuple:
@@ -283,7 +285,7 @@ def utd_mhad_sequence(path # a UTD-MHAD `aA_sS_tT_skeleton.mat` file
     skel, label, meta = read_utd_mhad(path)
     return SkeletonSequence(Path(path).stem, skel[:, None], label, KINECT20, meta)
 
-# %% ../nbs/01_sources.ipynb #bc9936f1
+# %% ../nbs/01_sources.ipynb #33f4f0c7
 def read_sysu(path # a SYSU 3D HOI skeleton text file (assumed: one line of 60 numbers per frame)
              ) -> np.ndarray:
     "Skeleton (T, 20, 3) float32 from a text table with one frame per line of 20 x (x, y, z) values."
@@ -305,7 +307,7 @@ def sysu_sequence(path, # a SYSU 3D HOI skeleton text file
     "A SYSU 3D HOI skeleton file as a one-person `SkeletonSequence` in the `KINECT20` layout."
     return SkeletonSequence(Path(path).stem, read_sysu(path)[:, None], label, KINECT20, dict(meta or {}))
 
-# %% ../nbs/01_sources.ipynb #f31700dd
+# %% ../nbs/01_sources.ipynb #ed634d4e
 def _open_npy(zf: zipfile.ZipFile, member: str, path):
     "Open an `.npy` member of an archive for sequential reading; returns (file, shape, dtype)."
     try: fh = zf.open(member)
@@ -323,7 +325,7 @@ def _read_rows(fh, n: int, row_shape: tuple, dtype, path, member) -> np.ndarray:
     if len(buf) != nbytes: raise SkeletonFileError(path, f"{member} is truncated")
     return np.frombuffer(buf, dtype).reshape(n, *row_shape)
 
-# %% ../nbs/01_sources.ipynb #5fcd030d
+# %% ../nbs/01_sources.ipynb #741d1ae2
 def _class_indices(y: np.ndarray, first: int, path) -> np.ndarray:
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer) or (y < 0).any(): raise SkeletonFileError(path, 'labels must be non-negative integers')
@@ -368,7 +370,7 @@ def _stream_ctrgcn(path, split, chunk):
             x = x.reshape(n, T, 2, 25, 3).transpose(0, 4, 1, 3, 2)  # (n, C, T, V, M), as CTR-GCN's feeder
             yield np.ascontiguousarray(x, dtype=np.float32), _class_indices(y, first, path)
 
-# %% ../nbs/01_sources.ipynb #3216e69d
+# %% ../nbs/01_sources.ipynb #afb5cc1d
 def read_pyskl(path, # a PYSKL / MMAction2 annotation pickle, e.g. ntu60_3danno.pkl
                allow_pickle: bool = False # unpickle it: only for files from a source you trust
               ) -> tuple:
@@ -396,7 +398,7 @@ def pyskl_sequence(annotation: dict, # one entry of `read_pyskl(...)[0]`
     meta = {k: v for k, v in annotation.items() if k not in ('frame_dir', 'label', 'keypoint')}
     return SkeletonSequence(annotation['frame_dir'], kp.transpose(1, 0, 2, 3), annotation['label'], layout, meta)
 
-# %% ../nbs/01_sources.ipynb #00bd6992
+# %% ../nbs/01_sources.ipynb #eaeb5a48
 def from_arrays(sequences, # arrays (T, V, C) or (T, M, V, C), one per sequence
                 labels, # 0-based class index per sequence
                 layout: Layout, # joint layout of the V joints, e.g. `mmcl.graph.NTU25`
