@@ -27,7 +27,7 @@ def test_train_notebook_learns_on_synthetic(tmp_path):
     hist = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
     assert len(hist) == 3 and hist[-1]['train_loss'] < hist[0]['train_loss']
     assert hist[-1]['train_top1'] > 1 / 12 * 2  # well above chance over the 12-class head
-    assert (run / 'skeleton.safetensors').is_file() and (run / 'env.json').is_file()
+    assert all((run / f).is_file() for f in ('skeleton.safetensors', 'env.json', 'params.json', 'curves.png'))
 
 def test_missing_dataset_fails_with_the_prepare_command(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as e: _run(tmp_path, dataset='ntu120')
