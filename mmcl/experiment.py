@@ -7,7 +7,7 @@ __all__ = ['DEFAULTS', 'RGB_ENCODERS', 'DatasetDefaults', 'check_choice', 'datas
            'make_transforms', 'make_loaders', 'make_encoder', 'make_rgb_encoder', 'make_learner', 'co_learning_inputs',
            'plot_history', 'results_table']
 
-# %% ../nbs/12_experiment.ipynb #5928781f
+# %% ../nbs/12_experiment.ipynb #53bb6a3d
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
@@ -18,7 +18,7 @@ from .transforms import SkeletonTransform, UclaTransform, Stream
 from .encoder import CTRGCN
 from .learner import Recipe, NTU_RECIPE, NWUCLA_RECIPE, Dist
 
-# %% ../nbs/12_experiment.ipynb #7ba80afe
+# %% ../nbs/12_experiment.ipynb #b7c18278
 @dataclass(frozen=True)
 class DatasetDefaults:
     "What a dataset trains with unless a parameter overrides it."
@@ -37,7 +37,7 @@ DEFAULTS = {d.spec.name: d for d in (
     DatasetDefaults(NTU120, NTU_RECIPE, 64),
     DatasetDefaults(NWUCLA, NWUCLA_RECIPE, 52, ucla_feeder=True, train_repeat=5))}
 
-# %% ../nbs/12_experiment.ipynb #55be459f
+# %% ../nbs/12_experiment.ipynb #dcc4e6b7
 def check_choice(name: str, # the parameter's name, as the driver spells it
                  value, # its value
                  allowed # the values it may take
@@ -63,7 +63,7 @@ def make_recipe(defaults: DatasetDefaults, epochs: int = 0, batch_size: int = 0,
                     milestones=tuple(sorted({max(1, round(m * scale)) for m in r.milestones})))
     return replace(r, batch_size=batch_size or r.batch_size, lr=lr or r.lr)
 
-# %% ../nbs/12_experiment.ipynb #18c381eb
+# %% ../nbs/12_experiment.ipynb #9d76982e
 def open_store(defaults: DatasetDefaults, # the dataset
                data_dir: Path = Path('data'), # where prepared stores live (`data/<dataset>`)
                workers: int = 2 # processes for generating and preparing the synthetic dataset
@@ -80,7 +80,7 @@ def open_store(defaults: DatasetDefaults, # the dataset
                                 f"then run: {prepare_command(defaults.spec)} (see data/README.md)")
     return PreparedStore(path)
 
-# %% ../nbs/12_experiment.ipynb #6aa6d6ea
+# %% ../nbs/12_experiment.ipynb #c00ccebe
 def make_transforms(defaults: DatasetDefaults, stream: Stream) -> tuple:
     "(training, test) per-sample transforms of the dataset's feeder."
     layout, w = defaults.spec.layout, defaults.window
@@ -109,7 +109,7 @@ def make_encoder(defaults: DatasetDefaults) -> CTRGCN:
     s = defaults.spec
     return CTRGCN(s.num_class, s.layout, s.num_actors)
 
-# %% ../nbs/12_experiment.ipynb #51b67bbf
+# %% ../nbs/12_experiment.ipynb #4c75589f
 RGB_ENCODERS = ('inception_v3', 'resnet18', 'resnet34', 'resnet50', 'ViT-B-32', 'RN50')
 
 def make_rgb_encoder(name: str = 'inception_v3', # one of `RGB_ENCODERS`
@@ -151,7 +151,7 @@ def co_learning_inputs(defaults: DatasetDefaults, data_dir: Path, rgb_encoder=No
     features = FeatureStore(Path(features_dir) if features_dir else base / 'describe') if frm else None
     return images, features
 
-# %% ../nbs/12_experiment.ipynb #213990f8
+# %% ../nbs/12_experiment.ipynb #2b61f72e
 def plot_history(history: list # per-epoch metrics from `mmcl.learner.fit`
                 ):
     "Loss and top-1/top-5 accuracy per epoch, side by side."
