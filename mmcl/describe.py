@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_INSTRUCTION', 'DEFAULT_INSTRUCTIONS', 'TEMPLATE_INSTRUCTIONS
            'load_image', 'describe', 'image_folder', 'main', 'held_object', 'spliced_image', 'HeldObjectAnswerer',
            'train_answerer', 'answer_accuracy', 'synthetic_features']
 
-# %% ../nbs/09_describe.ipynb #1dec5d4f
+# %% ../nbs/09_describe.ipynb #53f6fc7d
 import argparse, io, json, os, shutil
 from dataclasses import dataclass
 from functools import partial
@@ -26,7 +26,7 @@ from .sources import read_ntu_skeleton
 from .prepare import ntu_sample
 from .synthetic import ACTIONS, RGB_DIR, SKELETON_DIR, action_of, make_synthetic, sample_names, synthesize
 
-# %% ../nbs/09_describe.ipynb #249d7e87
+# %% ../nbs/09_describe.ipynb #0395e047
 DEFAULT_INSTRUCTION = 'whether the people are holding objects?'  # the question of every released MMCL script
 DEFAULT_INSTRUCTIONS = (DEFAULT_INSTRUCTION,)
 
@@ -40,7 +40,7 @@ def instruction(target: str, # what to look at, e.g. 'people', 'hands'
 TEMPLATE_INSTRUCTIONS = tuple(instruction(t, a) for t, a in (('person', 'holding object'), ('hand', 'touching head'),
                                                               ('hand', 'touching foot')))  # the paper figure's examples
 
-# %% ../nbs/09_describe.ipynb #90c32294
+# %% ../nbs/09_describe.ipynb #2ba9f96f
 @dataclass
 class Answers:
     "One instruction's answers for a batch of B images."
@@ -53,7 +53,7 @@ class Answers:
         if self.p_yes.shape != (B,) or self.states.ndim != 2 or len(self.states) != B:
             raise ValueError(f"answers of {B} images need p_yes (B,) and states (B, H), got {self.p_yes.shape}, {self.states.shape}")
 
-# %% ../nbs/09_describe.ipynb #f224dea8
+# %% ../nbs/09_describe.ipynb #fc452c04
 STORE_FORMAT = 1
 
 def block_parts(width: int, # answer-state width H
@@ -73,7 +73,7 @@ def store_meta(model: str, # what answered (a model name or path)
     return dict(format=STORE_FORMAT, model=model, instructions=instructions, parts=[list(p) for p in parts],
                 dim=len(instructions) * sum(w for _, w in parts))
 
-# %% ../nbs/09_describe.ipynb #9272552e
+# %% ../nbs/09_describe.ipynb #d09416cb
 def _read_lines(path: Path) -> list:
     "The parsed complete lines of a jsonl file ([] if absent); a torn last line is ignored."
     if not path.exists(): return []
@@ -103,7 +103,7 @@ def _npy_shape(path: Path) -> tuple:
         if len(shape) != 2: raise ValueError(f"{path}: holds a {len(shape)}-D array, expected (N, D)")
         return shape[0], shape[1], f.tell(), dtype
 
-# %% ../nbs/09_describe.ipynb #27c601b4
+# %% ../nbs/09_describe.ipynb #cc79b0e0
 class FeatureWriter:
     "Append-only writer of a feature store in `path`; reopening resumes where the last run stopped."
     def __init__(self, path: Path, # store folder (created if missing)
@@ -166,7 +166,7 @@ class FeatureWriter:
             f.flush(); os.fsync(f.fileno())
         self.names += list(names); self.done.update(names)
 
-# %% ../nbs/09_describe.ipynb #b72434b5
+# %% ../nbs/09_describe.ipynb #fcdb644e
 class MissingFeatureError(KeyError):
     "A sample has no instructive feature in the store."
     def __str__(self): return str(self.args[0])
@@ -221,7 +221,7 @@ class FeatureStore:
         start = sum(widths[:names.index(part)])
         return self[name].reshape(len(self.instructions), -1)[:, start:start + widths[names.index(part)]]
 
-# %% ../nbs/09_describe.ipynb #a9f380a6
+# %% ../nbs/09_describe.ipynb #c63a1592
 def _require_transformers():
     "Import transformers, or say how to install it (only the multimodal-model path needs it)."
     try: import transformers
@@ -239,7 +239,7 @@ def single_token_ids(tokenizer, # a transformers tokenizer
     if not ids: raise ValueError(f"{type(tokenizer).__name__}: {word!r} is not a single token, so p_yes cannot be computed")
     return sorted(ids)
 
-# %% ../nbs/09_describe.ipynb #0659df12
+# %% ../nbs/09_describe.ipynb #0709a54b
 class VQAAnswerer:
     "Answers questions about images with a transformers VQA or image-text-to-text model (greedy decoding)."
     def __init__(self, model, # `BlipForQuestionAnswering` or an `AutoModelForImageTextToText` model
@@ -269,7 +269,7 @@ class VQAAnswerer:
         chat = [dict(role='user', content=[dict(type='image'), dict(type='text', text=question)])]
         return self.processor.apply_chat_template(chat, add_generation_prompt=True)
 
-# %% ../nbs/09_describe.ipynb #9c46aaaf
+# %% ../nbs/09_describe.ipynb #fb3279a2
 @torch.no_grad()
 def _answer(self: VQAAnswerer, images: list, # PIL RGB images
             question: str # the instruction
@@ -293,7 +293,7 @@ def _answer(self: VQAAnswerer, images: list, # PIL RGB images
 
 VQAAnswerer.answer = _answer
 
-# %% ../nbs/09_describe.ipynb #fe1b25e8
+# %% ../nbs/09_describe.ipynb #f566c388
 BLIP_VQA = 'Salesforce/blip-vqa-capfilt-large'  # the paper's BLIP VQA (ViT-B, CapFilt-L), as ported to transformers
 
 def _fetch_hint(name: str) -> str:
@@ -316,7 +316,7 @@ def load_vqa(name_or_path: str = BLIP_VQA, # Hub model id (looked up in the loca
     try: return model_class.from_pretrained(name_or_path, dtype=dtype, **kw), AutoProcessor.from_pretrained(name_or_path, **kw)
     except OSError as e: raise FileNotFoundError(_fetch_hint(name_or_path) + f" ({e})") from e
 
-# %% ../nbs/09_describe.ipynb #95602865
+# %% ../nbs/09_describe.ipynb #124a3526
 class TextEmbedder:
     "Sentence embeddings of answer texts: mean-pooled last hidden states of a BERT-style encoder, L2-normalised."
     def __init__(self, name_or_path: str | Path, # local folder (or cached Hub id) of a transformers encoder and tokenizer
@@ -340,7 +340,7 @@ class TextEmbedder:
         mask = batch.attention_mask[..., None].float()
         return F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).cpu().numpy()
 
-# %% ../nbs/09_describe.ipynb #ce3cc56f
+# %% ../nbs/09_describe.ipynb #7073d8e4
 def load_image(image # PIL image, uint8 (H, W, 3) array, image file path, or a callable returning one of those
               ) -> Image.Image:
     "The image as PIL RGB; raises ValueError naming the file or the problem."
@@ -365,7 +365,7 @@ def _batches(items: Iterable, done: set, size: int, skipped: dict):
         if len(batch) == size: yield batch; batch = []
     if batch: yield batch
 
-# %% ../nbs/09_describe.ipynb #bd95f5fb
+# %% ../nbs/09_describe.ipynb #92658d5f
 def describe(images: Mapping | Iterable, # {name: image} or iterable of (name, image); see `load_image` for images
              model, # transformers model (with `processor`), or an answerer (with processor=None)
              processor=None, # the transformers model's processor
@@ -406,7 +406,7 @@ def describe(images: Mapping | Iterable, # {name: image} or iterable of (name, i
     (Path(store_dir) / 'report.json').write_text(json.dumps(report, indent=1))
     return report
 
-# %% ../nbs/09_describe.ipynb #5b7955b6
+# %% ../nbs/09_describe.ipynb #a882e73c
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
 
 def image_folder(folder: Path # folder of `<sample name>.jpg|.jpeg|.png` images
@@ -418,6 +418,7 @@ def image_folder(folder: Path # folder of `<sample name>.jpg|.jpeg|.png` images
     if not found: raise FileNotFoundError(f"{folder}: holds no {'/'.join(IMAGE_SUFFIXES)} images")
     return found
 
+# %% ../nbs/09_describe.ipynb #105e0993
 def main(argv: list | None = None # arguments (default: the command line)
         ):
     "The `mmcl_describe` command."
@@ -444,7 +445,7 @@ def main(argv: list | None = None # arguments (default: the command line)
     print(f"{report['described']} images described, {report['stored']} in {a.store}; {report['skipped']} skipped"
           + (f", reasons in {a.store / 'report.json'}" if report['skipped'] else ''))
 
-# %% ../nbs/09_describe.ipynb #09000ccd
+# %% ../nbs/09_describe.ipynb #7d838198
 NOTHING = 'nothing'
 HELD_OBJECTS = tuple(dict.fromkeys(a.held.name for a in ACTIONS if a.held))  # the objects the synthetic generator draws
 
@@ -462,7 +463,7 @@ def spliced_image(root: Path, # an NTU-format dataset folder (`nturgb+d_skeleton
     sample = ntu_sample(read_ntu_skeleton(root / SKELETON_DIR / f'{name}.skeleton'))
     return splice_sample(root / RGB_DIR / f'{name}_rgb.avi', sample.colour)
 
-# %% ../nbs/09_describe.ipynb #8ea797fe
+# %% ../nbs/09_describe.ipynb #74c8d36a
 class HeldObjectAnswerer(nn.Module):
     "A small CNN answering 'whether the people are holding objects?' from a spliced image, naming the object."
     def __init__(self, objects: tuple = HELD_OBJECTS, # the objects it can name
@@ -497,7 +498,7 @@ class HeldObjectAnswerer(nn.Module):
         texts = [f'yes, {self.objects[b]}' if y > 0.5 else 'no' for y, b in zip(p_yes.tolist(), best.tolist())]
         return Answers(texts, p_yes.cpu().numpy(), h.cpu().numpy())
 
-# %% ../nbs/09_describe.ipynb #8d6ba469
+# %% ../nbs/09_describe.ipynb #c8e26ba1
 def train_answerer(images: list, # PIL images or uint8 arrays (spliced images)
                    labels: list, # what each image's hand holds: an object name or 'nothing'
                    epochs: int = 15, # passes over the images
@@ -524,7 +525,7 @@ def train_answerer(images: list, # PIL images or uint8 arrays (spliced images)
             optimiser.zero_grad(); loss.backward(); optimiser.step()
     return model.eval()
 
-# %% ../nbs/09_describe.ipynb #fa942cb4
+# %% ../nbs/09_describe.ipynb #5f7e9cff
 def answer_accuracy(store: FeatureStore # features of synthetic samples, written by the stand-in
                    ) -> dict:
     "Accuracy of the stored yes/no answers and of the named objects, against what the generator drew."
@@ -534,7 +535,7 @@ def answer_accuracy(store: FeatureStore # features of synthetic samples, written
     return dict(samples=len(truth), yes_no=float(np.mean([(t != NOTHING) == (a != 'no') for t, a in zip(truth, said)])),
                 object=float(np.mean([t == a for t, a in zip(truth, named)])))
 
-# %% ../nbs/09_describe.ipynb #9ec693ec
+# %% ../nbs/09_describe.ipynb #31d22c2e
 def synthetic_features(root: Path, # synthetic dataset folder (from `make_synthetic`)
                        store_dir: Path, # feature store to write
                        names: list | None = None, # samples to describe; None = every skeleton in `root`

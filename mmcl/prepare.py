@@ -10,7 +10,7 @@ __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COL
            'centre', 'pad_actors', 'Benchmark', 'DatasetSpec', 'dataset_spec', 'finish_sample', 'read_missing_list',
            'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
-# %% ../nbs/02_prepare.ipynb #4c0dcf6a
+# %% ../nbs/02_prepare.ipynb #5ca920bd
 import argparse, hashlib, itertools, json, os, shutil
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
@@ -22,7 +22,7 @@ from .graph import Layout, NTU25, KINECT20
 from .sources import NTUBody, NTUSkeleton, SkeletonFileError, SkeletonSequence, read_ntu_skeleton, parse_ntu_name, nwucla_sequence
 from .synthetic import ACTIONS as SYNTHETIC_ACTIONS, SKELETON_DIR, make_synthetic
 
-# %% ../nbs/02_prepare.ipynb #f0a7c3b4
+# %% ../nbs/02_prepare.ipynb #79cb2fc5
 MIN_TRACK_FRAMES = 12  # bodies tracked for <= 11 frames are noise
 SPREAD_RATIO = 0.8  # a frame is noisy when x-extent > 0.8 * y-extent
 MAX_NOISY_FRACTION = 0.69754  # a body with at least this fraction of noisy frames is noise
@@ -38,7 +38,7 @@ def body_motion(xyz: np.ndarray  # (F, V, 3) one body's joints
     "Sum over joints and axes of each coordinate's variance over time."
     return float(np.var(xyz.astype(np.float64), axis=0).sum())
 
-# %% ../nbs/02_prepare.ipynb #66037c39
+# %% ../nbs/02_prepare.ipynb #c5a09476
 def _filter(bodies, keep, reason, dropped):
     kept = [b for b in bodies if keep(b)]
     if not kept: return bodies  # never remove the last body
@@ -57,7 +57,7 @@ def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file
                          lambda b: f'wider than tall in {noisy_frame_fraction(b.joints[..., :3]):.0%} of frames', dropped)
     return sorted(bodies, key=lambda b: -body_motion(b.joints[..., :3])), dropped
 
-# %% ../nbs/02_prepare.ipynb #8261a7f8
+# %% ../nbs/02_prepare.ipynb #b6371946
 def _overlaps(body, slot):
     lo, hi = body.frames.min(), body.frames.max()
     return any(lo <= b.frames.max() and b.frames.min() <= hi for b in slot)
@@ -74,7 +74,7 @@ def merge_into_actors(ranked: list,  # bodies, most motion first (from `denoise_
         else: discarded.append(b)
     return slots, discarded
 
-# %% ../nbs/02_prepare.ipynb #c98a55b3
+# %% ../nbs/02_prepare.ipynb #9a1d818a
 XYZ, COLOUR = slice(0, 3), slice(5, 7)  # NTU joint columns: camera-space xyz, colour-image x y
 
 def place_actors(slots: list,  # actor slots from `merge_into_actors`
@@ -88,7 +88,7 @@ def place_actors(slots: list,  # actor slots from `merge_into_actors`
         for b in slot: out[b.frames, m] = b.joints[:, :, columns]
     return out
 
-# %% ../nbs/02_prepare.ipynb #fc0b1f2b
+# %% ../nbs/02_prepare.ipynb #224a8230
 @dataclass
 class Sample:
     "One prepared sequence: actors' xyz (and colour-image coordinates), class and file-name fields."
@@ -101,7 +101,7 @@ class Sample:
     origin: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))  # point subtracted by centring
     num_actors: int = 1  # actors actually present (before padding)
 
-# %% ../nbs/02_prepare.ipynb #5341a7c9
+# %% ../nbs/02_prepare.ipynb #07a54598
 def ntu_sample(skel: NTUSkeleton  # a parsed `.skeleton` file
               ) -> Sample:
     "Denoised, two-slot `Sample` of an NTU skeleton (frames at their true index, not yet centred)."
@@ -116,17 +116,18 @@ def read_ntu_sample(path: Path  # an NTU `.skeleton` file
     "Read and denoise one NTU `.skeleton` file."
     return ntu_sample(read_ntu_skeleton(path))
 
-# %% ../nbs/02_prepare.ipynb #55d4a459
+# %% ../nbs/02_prepare.ipynb #5c531eed
 def sequence_sample(seq: SkeletonSequence) -> Sample:
     "A `SkeletonSequence` from `mmcl.sources` as a `Sample`."
     return Sample(seq.name, seq.data, seq.label, seq.meta, num_actors=seq.data.shape[1])
 
+# %% ../nbs/02_prepare.ipynb #eda228bc
 def read_nwucla_sample(path: Path  # an NW-UCLA json file (CTR-GCN format)
                       ) -> Sample:
     "Read one NW-UCLA sequence as a one-actor `Sample`."
     return sequence_sample(nwucla_sequence(path))
 
-# %% ../nbs/02_prepare.ipynb #632b2842
+# %% ../nbs/02_prepare.ipynb #3e059936
 def tracked(xyz: np.ndarray  # (T, M, V, C)
            ) -> np.ndarray:
     "(T, M) mask of the (frame, actor) entries with any non-zero coordinate."
@@ -158,7 +159,7 @@ def pad_actors(s: Sample, num_actors: int,  # actor slots to fill
     colour = None if s.colour is None else np.concatenate([s.colour, np.zeros((T, num_actors - M, V, 2), np.float32)], 1)
     return Sample(s.name, np.concatenate([s.xyz, fill], 1), s.label, s.meta, colour, s.start, s.origin, M)
 
-# %% ../nbs/02_prepare.ipynb #b4d2b2d2
+# %% ../nbs/02_prepare.ipynb #389aa987
 @dataclass(frozen=True)
 class Benchmark:
     "A train/test split: a sample is for training when `meta[key]` is in `train_values`."
@@ -173,7 +174,7 @@ NTU120_TRAIN_SUBJECTS = NTU60_TRAIN_SUBJECTS | frozenset([
     45, 46, 47, 49, 50, 52, 53, 54, 55, 56, 57, 58, 59, 70, 74, 78, 80, 81, 82, 83, 84, 85, 86, 89, 91, 92, 93, 94, 95,
     97, 98, 100, 103])
 
-# %% ../nbs/02_prepare.ipynb #1db161ac
+# %% ../nbs/02_prepare.ipynb #d45c52a2
 @dataclass(frozen=True)
 class DatasetSpec:
     "How to find, read, split and store one dataset."
@@ -217,7 +218,7 @@ NWUCLA = DatasetSpec('nwucla', KINECT20, read_nwucla_sample, '.json', 10, 1, Fal
                      source=('NW-UCLA in CTR-GCN\'s json format: follow "Data Preparation" in the CTR-GCN repository '
                              '(github.com/Uason-Chen/CTR-GCN) to get all_sqe/, and put its 1,484 json files in data/raw/nwucla/all_sqe/'))
 
-# %% ../nbs/02_prepare.ipynb #373ae9a1
+# %% ../nbs/02_prepare.ipynb #af7c688b
 SYNTHETIC = DatasetSpec('synthetic', NTU25, read_ntu_sample, '.skeleton', len(SYNTHETIC_ACTIONS), 2, True,
                         (Benchmark('xsub', 'performer', NTU60_TRAIN_SUBJECTS), Benchmark('xview', 'camera', frozenset({2, 3}))),
                         _NTU_FIELDS, raw_dir=f'synthetic/{SKELETON_DIR}',
@@ -233,7 +234,7 @@ def dataset_spec(name: str  # 'ntu60', 'ntu120', 'nwucla' or 'synthetic'
                                               f'(see data/README.md for where to get each)')
     return DATASETS[name]
 
-# %% ../nbs/02_prepare.ipynb #7c695537
+# %% ../nbs/02_prepare.ipynb #aebd4291
 STORE_DTYPE = np.float16
 STORE_FORMAT = 1  # bump when the store layout changes
 _F16_MAX = float(np.finfo(np.float16).max)
@@ -247,7 +248,7 @@ def finish_sample(s: Sample, spec: DatasetSpec, copy_single_actor: bool) -> Samp
     if not 0 <= s.label < spec.num_class: raise ValueError(f'{s.name}: class {s.label} outside 0..{spec.num_class - 1}')
     return s
 
-# %% ../nbs/02_prepare.ipynb #b193bb9b
+# %% ../nbs/02_prepare.ipynb #94452f64
 def read_missing_list(path: Path  # text file of sample names, one per line (official / CTR-GCN format)
                      ) -> set:
     "The sample names in a missing-skeleton list (blank lines and '#' comments ignored, extensions dropped)."
@@ -256,7 +257,7 @@ def read_missing_list(path: Path  # text file of sample names, one per line (off
     names = (l.split('#')[0].strip() for l in path.read_text().splitlines())
     return {n.split('.')[0] for n in names if n}
 
-# %% ../nbs/02_prepare.ipynb #771e7bc2
+# %% ../nbs/02_prepare.ipynb #7785c597
 def _digest(*parts) -> str: return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def _load_one(task):
@@ -282,7 +283,7 @@ def _write_shard(path: Path, results: list, meta_keys: tuple):
     with open(tmp, 'wb') as f: np.savez(f, **arrays)
     os.replace(tmp, path)
 
-# %% ../nbs/02_prepare.ipynb #63a479cd
+# %% ../nbs/02_prepare.ipynb #9a77fc00
 def parse_shards(spec: DatasetSpec, files: list, shard_dir: Path, copy_single_actor: bool,
                  workers: int = 2, shard_size: int = 500, progress: bool = True) -> list:
     "Parse `files` into shard files under `shard_dir`, skipping shards already written; the shard paths in order."
@@ -305,7 +306,7 @@ def parse_shards(spec: DatasetSpec, files: list, shard_dir: Path, copy_single_ac
         bar.close()
     return paths
 
-# %% ../nbs/02_prepare.ipynb #cf5c8244
+# %% ../nbs/02_prepare.ipynb #1e539451
 def _concatenate_npy(path: Path, parts, shape: tuple):
     "Write the arrays `parts`, concatenated on axis 0, as a float16 `.npy` file of `shape`."
     with open(path, 'wb') as f:
@@ -315,7 +316,7 @@ def _concatenate_npy(path: Path, parts, shape: tuple):
         for a in parts: f.write(np.ascontiguousarray(a, STORE_DTYPE).tobytes()); rows += len(a)
     if rows != shape[0]: raise ValueError(f'{path}: wrote {rows} rows, expected {shape[0]}')
 
-# %% ../nbs/02_prepare.ipynb #39a0f72c
+# %% ../nbs/02_prepare.ipynb #ba15076e
 def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
     "Concatenate finished shards into the store in `out`; the store description (also written as store.json)."
     loaded = [np.load(p) for p in shards]
@@ -343,7 +344,7 @@ def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
     for z in loaded: z.close()
     return store
 
-# %% ../nbs/02_prepare.ipynb #c543cc07
+# %% ../nbs/02_prepare.ipynb #c86306b0
 def write_store(spec: DatasetSpec,  # the dataset the samples belong to
                 samples,  # iterable of read (not yet finished) `Sample`s
                 out: Path,  # store folder to create
@@ -365,12 +366,13 @@ def write_store(spec: DatasetSpec,  # the dataset the samples belong to
     shutil.rmtree(out / 'shards')
     return store
 
-# %% ../nbs/02_prepare.ipynb #bef99531
+# %% ../nbs/02_prepare.ipynb #59b76a99
 def prepare_command(spec: DatasetSpec) -> str:
     "The documented command that prepares `spec` from its default raw folder."
     missing = f' --missing {(Path("data/raw") / spec.raw_dir).parent / spec.missing_list}' if spec.missing_list else ''
     return f'mmcl_prepare {spec.name} --raw data/raw/{spec.raw_dir} --out data/{spec.name}{missing}'
 
+# %% ../nbs/02_prepare.ipynb #64d79c87
 def _raw_files(spec: DatasetSpec, raw: Path) -> list:
     if not raw.is_dir(): raise FileNotFoundError(f'{spec.name}: raw folder {raw} does not exist. {spec.source}; then run: {prepare_command(spec)}')
     files = sorted(p for p in raw.iterdir() if p.name.endswith(spec.suffix))
@@ -414,7 +416,7 @@ def prepare(dataset: str | DatasetSpec,  # dataset name ('ntu60', 'ntu120', 'nwu
     shutil.rmtree(out / 'shards')
     return store
 
-# %% ../nbs/02_prepare.ipynb #2e07f1de
+# %% ../nbs/02_prepare.ipynb #cc99b0f6
 def main(argv: list | None = None  # arguments (default: the command line)
         ):
     "The `mmcl_prepare` command."

@@ -8,7 +8,7 @@ __all__ = ['NTU_COLOR_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGENET_CLASSES'
            'splice_sample', 'as_rgb', 'image_transform', 'ImageEncoder', 'hub_weights', 'TorchvisionEncoder',
            'InceptionEncoder', 'CLIPImageEncoder']
 
-# %% ../nbs/07_rgb.ipynb #a66d816e
+# %% ../nbs/07_rgb.ipynb #42fb8332
 import logging, math, warnings
 from pathlib import Path
 from posixpath import basename
@@ -22,7 +22,7 @@ from PIL import Image
 from torchvision import transforms as T
 from torchvision.models import get_model_weights, inception_v3, resnet34
 
-# %% ../nbs/07_rgb.ipynb #d0cdd048
+# %% ../nbs/07_rgb.ipynb #b2d8bc52
 class VideoError(RuntimeError):
     "A video file that is missing, unreadable, or lacks the frames asked of it."
 
@@ -36,7 +36,7 @@ def _open_video(path: Path):
         raise VideoError(f"{path}: holds no video stream")
     return container
 
-# %% ../nbs/07_rgb.ipynb #e046cfbd
+# %% ../nbs/07_rgb.ipynb #257b8689
 def count_frames(path: Path # video file
                 ) -> int:
     "Number of frames in the video at `path`."
@@ -46,7 +46,7 @@ def count_frames(path: Path # video file
         try: return sum(1 for packet in container.demux(stream) if packet.size)
         except av.FFmpegError as e: raise VideoError(f"{path}: cannot be read as a video ({e})") from e
 
-# %% ../nbs/07_rgb.ipynb #951e743e
+# %% ../nbs/07_rgb.ipynb #b822a51e
 def _seek_frame(container, stream, index: int):
     "RGB array of frame `index` (or the first frame after it), by seeking to the key frame before it; None past the end."
     pts = (stream.start_time or 0) + round(index / (stream.average_rate * stream.time_base))
@@ -63,7 +63,7 @@ def _read_sequential(container, stream, wanted: set) -> dict:
         if i >= last: break
     return out
 
-# %% ../nbs/07_rgb.ipynb #a795361d
+# %% ../nbs/07_rgb.ipynb #db0b6d03
 def read_frames(path: Path, # video file
                 indices # 0-based frame indices, any order, repeats allowed
                ) -> np.ndarray:
@@ -81,7 +81,7 @@ def read_frames(path: Path, # video file
     if missing: raise VideoError(f"{path}: has no frame(s) {missing} (the video is shorter)")
     return np.stack([got[i] for i in indices])
 
-# %% ../nbs/07_rgb.ipynb #7baf6544
+# %% ../nbs/07_rgb.ipynb #ea8f9f5c
 def frame_indices(num_frames: int, # frames in the video
                   k: int = 5 # frames to take
                  ) -> list:
@@ -90,7 +90,7 @@ def frame_indices(num_frames: int, # frames in the video
     step = max(num_frames // k, 1)
     return [min(i * step, num_frames - 1) for i in range(k)]
 
-# %% ../nbs/07_rgb.ipynb #215257e6
+# %% ../nbs/07_rgb.ipynb #8670bad2
 _MIN_BOX = 0.05  # smallest box side, as a fraction of the frame height
 
 def person_box(xy: np.ndarray, # (..., 2) joint pixel coordinates in the frame; (0, 0) or non-finite = missing
@@ -111,7 +111,7 @@ def person_box(xy: np.ndarray, # (..., 2) joint pixel coordinates in the frame; 
     x0, y0 = np.clip(cx - w / 2, 0, W - w), np.clip(cy - h / 2, 0, H - h)
     return np.array([math.floor(x0), math.floor(y0), min(math.ceil(x0 + w), W), min(math.ceil(y0 + h), H)])
 
-# %% ../nbs/07_rgb.ipynb #d9d49440
+# %% ../nbs/07_rgb.ipynb #504a277f
 def frame_boxes(color_xy: np.ndarray | None, # (T, M, V, 2) joint pixel coordinates per frame and person, or None
                 indices: list, # video frames to crop
                 frame_size: tuple, # (width, height) of the frame
@@ -130,7 +130,7 @@ def frame_boxes(color_xy: np.ndarray | None, # (T, M, V, 2) joint pixel coordina
         boxes.append(box if box is not None else person_box(xy, frame_size, margin, aspect))
     return np.stack(boxes)
 
-# %% ../nbs/07_rgb.ipynb #cca93d19
+# %% ../nbs/07_rgb.ipynb #99628a6f
 def _edges(n: int, size: int) -> np.ndarray: return np.linspace(0, size, n + 1).round().astype(int)
 
 def strip_slots(k: int, # number of frames
@@ -148,7 +148,7 @@ def grid_slots(k: int, # number of frames
     xs, ys = _edges(cols, size), _edges(rows, size)
     return np.array([[xs[c], ys[r], xs[c + 1], ys[r + 1]] for r, c in (divmod(i, cols) for i in range(k))])
 
-# %% ../nbs/07_rgb.ipynb #42b13921
+# %% ../nbs/07_rgb.ipynb #c35c3d7f
 def splice(frames: np.ndarray, # (K, H, W, 3) uint8 frames in time order
            boxes: np.ndarray | None, # (K, 4) crop boxes (x0, y0, x1, y1), or None for whole frames
            slots: np.ndarray, # (K, 4) canvas slots from a layout
@@ -164,7 +164,7 @@ def splice(frames: np.ndarray, # (K, H, W, 3) uint8 frames in time order
         canvas[y0:y1, x0:x1] = np.asarray(Image.fromarray(crop).resize((x1 - x0, y1 - y0), Image.BILINEAR))
     return canvas
 
-# %% ../nbs/07_rgb.ipynb #d9dbec0e
+# %% ../nbs/07_rgb.ipynb #4b190549
 NTU_COLOR_SIZE = (1920, 1080)  # (width, height) of the Kinect v2 colour frame that colorX/colorY refer to
 
 class WholeFrameWarning(UserWarning):
@@ -191,7 +191,7 @@ def splice_sample(video_path: Path, # the sample's RGB video
     if boxes is None: warnings.warn(f"{video_path}: no 2-D joint coordinates, spliced whole frames", WholeFrameWarning)
     return splice(frames, boxes, slots, size)
 
-# %% ../nbs/07_rgb.ipynb #2e89ebf3
+# %% ../nbs/07_rgb.ipynb #5cb230c3
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 def as_rgb(image # a PIL image of any mode, or a uint8 (H, W) / (H, W, 3|4) array
@@ -200,6 +200,7 @@ def as_rgb(image # a PIL image of any mode, or a uint8 (H, W) / (H, W, 3|4) arra
     if isinstance(image, np.ndarray): image = Image.fromarray(image)
     return image.convert('RGB')
 
+# %% ../nbs/07_rgb.ipynb #cd7e3ea4
 def image_transform(size: int = 299, # side of the square the image is resized to
                     mean: tuple = IMAGENET_MEAN, # per-channel mean of the encoder's training images
                     std: tuple = IMAGENET_STD # their per-channel standard deviation
@@ -207,7 +208,7 @@ def image_transform(size: int = 299, # side of the square the image is resized t
     "Image → float tensor (3, size, size): convert to RGB, resize, scale to [0, 1], normalise."
     return T.Compose([as_rgb, T.Resize((size, size)), T.ToTensor(), T.Normalize(mean, std)])
 
-# %% ../nbs/07_rgb.ipynb #da3a8437
+# %% ../nbs/07_rgb.ipynb #4f3719df
 class ImageEncoder(nn.Module):
     "Images (N, 3, S, S) → features (N, out_dim) through `net`; frozen (no gradients, eval mode) unless `trainable`."
     def __init__(self, net: nn.Module, # the network
@@ -230,7 +231,7 @@ class ImageEncoder(nn.Module):
     def forward(self, images): return self.net(images)
     def transform(self) -> Callable: return image_transform(self.input_size, self.mean, self.std)
 
-# %% ../nbs/07_rgb.ipynb #c2ebb43b
+# %% ../nbs/07_rgb.ipynb #40f6c0f6
 def _weights_path(weights, # file the user named, or None
                   what: str, # which weights, for the message
                   source: str # where to get them, for the message
@@ -260,7 +261,7 @@ def _load_weights(net: nn.Module, path: Path):
     except Exception as e:
         raise ValueError(f"{path}: cannot be loaded into {type(net).__name__} ({str(e).splitlines()[0]})") from e
 
-# %% ../nbs/07_rgb.ipynb #379c8375
+# %% ../nbs/07_rgb.ipynb #0fd345cd
 IMAGENET_CLASSES = 1000
 
 class TorchvisionEncoder(ImageEncoder):
@@ -276,7 +277,7 @@ class TorchvisionEncoder(ImageEncoder):
         if path: _load_weights(net, path)
         super().__init__(net, IMAGENET_CLASSES, input_size, IMAGENET_MEAN, IMAGENET_STD, trainable)
 
-# %% ../nbs/07_rgb.ipynb #7b0f9ed2
+# %% ../nbs/07_rgb.ipynb #9c370144
 class InceptionEncoder(TorchvisionEncoder):
     "Inception-v3 (MMCL's RGB encoder): 299×299 images → 1000 ImageNet logits."
     def __init__(self, weights: Path | None = None, # IMAGENET1K_V1 weights file; None = random initialisation
@@ -286,7 +287,7 @@ class InceptionEncoder(TorchvisionEncoder):
                          init_weights=False)
         self.net.aux_logits, self.net.AuxLogits = False, None
 
-# %% ../nbs/07_rgb.ipynb #791d016d
+# %% ../nbs/07_rgb.ipynb #730e2964
 class CLIPImageEncoder(ImageEncoder):
     "An open_clip image tower (e.g. 'ViT-B-32', 'RN50') whose image embedding is the RGB feature."
     def __init__(self, model_name: str = 'ViT-B-32', # open_clip model configuration

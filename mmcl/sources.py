@@ -9,14 +9,14 @@ __all__ = ['NTU_JOINT_FIELDS', 'NTU_BODY_FIELDS', 'NWUCLA_ACTIONS', 'UTD_MHAD_JO
            'parse_utd_mhad_name', 'read_utd_mhad', 'utd_mhad_sequence', 'read_sysu', 'sysu_sequence',
            'ctrgcn_npz_shapes', 'iter_ctrgcn_npz', 'read_pyskl', 'pyskl_sequence', 'from_arrays']
 
-# %% ../nbs/01_sources.ipynb #0516b8a8
+# %% ../nbs/01_sources.ipynb #854dc461
 from dataclasses import dataclass, field
 from pathlib import Path
 import json, pickle, re, zipfile
 import numpy as np
 from .graph import Layout, NTU25, KINECT20
 
-# %% ../nbs/01_sources.ipynb #e67b266d
+# %% ../nbs/01_sources.ipynb #b242a300
 class SkeletonFileError(ValueError):
     "A skeleton file that cannot be read; the message names the file and the problem."
     def __init__(self, path, # the offending file
@@ -25,7 +25,7 @@ class SkeletonFileError(ValueError):
         self.path, self.reason = Path(path), reason
         super().__init__(f"{path}: {reason}")
 
-# %% ../nbs/01_sources.ipynb #c1a49737
+# %% ../nbs/01_sources.ipynb #bfc4b511
 NTU_JOINT_FIELDS = ('x', 'y', 'z', 'depthX', 'depthY', 'colorX', 'colorY',
                     'orientationW', 'orientationX', 'orientationY', 'orientationZ', 'trackingState')
 NTU_BODY_FIELDS = ('clipedEdges', 'handLeftConfidence', 'handLeftState', 'handRightConfidence', 'handRightState',
@@ -46,7 +46,7 @@ class NTUSkeleton:
     num_frames: int  # framecount from line 1
     bodies: list  # `NTUBody` per tracking id, in order of first appearance
 
-# %% ../nbs/01_sources.ipynb #d3fb0b8c
+# %% ../nbs/01_sources.ipynb #9bbbd8ad
 def _name_fields(pattern: re.Pattern, fields: tuple, name: str, error: str, allow_zero: bool = False) -> dict:
     "The integer `fields` that `pattern` captures from the whole of `name`; ValueError(`error`) otherwise."
     m = pattern.fullmatch(name)
@@ -62,7 +62,7 @@ def parse_ntu_name(name: str # sample name such as 'S001C002P003R002A013' (no fo
     return _name_fields(_NTU_NAME, ('setup', 'camera', 'performer', 'replication', 'action'), name,
                         f"malformed NTU sample name {name!r}: expected SsssCcccPpppRrrrAaaa with 3-digit ids from 001")
 
-# %% ../nbs/01_sources.ipynb #87ed78dc
+# %% ../nbs/01_sources.ipynb #cc4aa667
 def _check_body(body: NTUBody, num_frames: int):
     F = len(body.frames)
     if body.joints.shape != (F, 25, 12) or body.info.shape != (F, 9):
@@ -86,7 +86,7 @@ def write_ntu_skeleton(path, # file to write, named after the sample, e.g. 'S001
         fh.write(f'{skel.num_frames}\n')
         for bodies in per_frame: fh.write(f'{len(bodies)}\n' + ''.join(bodies))
 
-# %% ../nbs/01_sources.ipynb #d2015ca7
+# %% ../nbs/01_sources.ipynb #71d30d37
 def _count(path, lines, i, what):
     if i >= len(lines): raise SkeletonFileError(path, f"truncated: file ends at line {i + 1} where the {what} should be")
     try: n = int(lines[i])
@@ -116,7 +116,7 @@ def _parse_rows(path, lines, rows, ncols) -> np.ndarray:
     if out is None or out.shape != (len(rows), ncols) or not np.isfinite(out).all(): _first_bad_row(path, lines, rows, ncols)
     return out
 
-# %% ../nbs/01_sources.ipynb #fa23770a
+# %% ../nbs/01_sources.ipynb #8cc87201
 def _walk_ntu(path, lines):
     "Frame index, tracking id and info-line number of every body appearance, checking the counts."
     num_frames, i = _count(path, lines, 0, 'framecount'), 1
@@ -134,7 +134,7 @@ def _walk_ntu(path, lines):
         raise SkeletonFileError(path, f"trailing data after the last frame at line {extra[0] + 1}: {lines[extra[0]][:40]!r}")
     return num_frames, np.array(frames, np.int64), ids, np.array(body_lines, np.int64)
 
-# %% ../nbs/01_sources.ipynb #3203e11d
+# %% ../nbs/01_sources.ipynb #cf394170
 def _group_bodies(path, frames, ids, info, joints) -> list:
     order = {}
     for k, body_id in enumerate(ids): order.setdefault(body_id, []).append(k)
@@ -159,7 +159,7 @@ def read_ntu_skeleton(path # an NTU RGB+D `.skeleton` file named after its sampl
     joints = _parse_rows(path, lines, (body_lines[:, None] + np.arange(2, 27)).ravel(), 12).reshape(-1, 25, 12)
     return NTUSkeleton(path.stem, num_frames, _group_bodies(path, frames, ids, info, joints))
 
-# %% ../nbs/01_sources.ipynb #f9f55d5a
+# %% ../nbs/01_sources.ipynb #1bcce991
 def malformed_ntu_files(folder # where to write the damaged files (created if missing)
                        ) -> dict:
     "Write damaged NTU `.skeleton` files into `folder`; returns {file name: phrase its error must contain}."
@@ -188,7 +188,7 @@ def malformed_ntu_files(folder # where to write the damaged files (created if mi
     expected['S01C001P001R001A001.skeleton'] = 'malformed NTU sample name'
     return expected
 
-# %% ../nbs/01_sources.ipynb #a76e9e0f
+# %% ../nbs/01_sources.ipynb #5c100491
 @dataclass
 class SkeletonSequence:
     "One labelled skeleton sequence in a known joint layout, as every reader hands it to `mmcl.prepare`."
@@ -208,7 +208,7 @@ class SkeletonSequence:
             raise ValueError(f"{self.name}: label must be a 0-based class index, got {self.label!r}")
         self.label = int(self.label)
 
-# %% ../nbs/01_sources.ipynb #cb24f44f
+# %% ../nbs/01_sources.ipynb #b63e751d
 NWUCLA_ACTIONS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)  # NW-UCLA action ids in label order (label 0 = a01)
 _NWUCLA_NAME = re.compile(r'a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})')
 
@@ -218,7 +218,7 @@ def parse_nwucla_name(name: str # sample name such as 'a01_s01_e00_v01' (no fold
     return _name_fields(_NWUCLA_NAME, ('action', 'subject', 'episode', 'view'), name,
                         f"malformed NW-UCLA sample name {name!r}: expected aAA_sSS_eEE_vVV", allow_zero=True)
 
-# %% ../nbs/01_sources.ipynb #c66f2f7c
+# %% ../nbs/01_sources.ipynb #177ac67c
 def read_nwucla(path # an NW-UCLA json file in CTR-GCN's format
                ) -> tuple:
     "Skeleton (T, 20, 3) float32, 0-based label and meta (action, subject, episode, view) of an NW-UCLA json file."
@@ -246,13 +246,13 @@ def nwucla_sequence(path # an NW-UCLA json file in CTR-GCN's format
     skel, label, meta = read_nwucla(path)
     return SkeletonSequence(Path(path).stem, skel[:, None], label, KINECT20, meta)
 
-# %% ../nbs/01_sources.ipynb #808a1f16
+# %% ../nbs/01_sources.ipynb #42789d0f
 UTD_MHAD_JOINTS = ('head', 'shoulder centre', 'spine', 'hip centre', 'left shoulder', 'left elbow', 'left wrist',
                    'left hand', 'right shoulder', 'right elbow', 'right wrist', 'right hand', 'left hip', 'left knee',
                    'left ankle', 'left foot', 'right hip', 'right knee', 'right ankle', 'right foot')  # documented order
 UTD_MHAD_TO_KINECT20 = tuple(UTD_MHAD_JOINTS.index(j) for j in KINECT20.joints)  # KINECT20 joint k = UTD joint [k]
 
-# %% ../nbs/01_sources.ipynb #2d973666
+# %% ../nbs/01_sources.ipynb #185d7723
 _UTD_NAME = re.compile(r'a(\d+)_s(\d+)_t(\d+)_skeleton')
 
 def parse_utd_mhad_name(name: str # sample name such as 'a3_s1_t2_skeleton' (no folder, no extension)
@@ -261,6 +261,7 @@ def parse_utd_mhad_name(name: str # sample name such as 'a3_s1_t2_skeleton' (no 
     return _name_fields(_UTD_NAME, ('action', 'subject', 'trial'), name,
                         f"malformed UTD-MHAD name {name!r}: expected aA_sS_tT_skeleton with ids from 1")
 
+# %% ../nbs/01_sources.ipynb #d7ba15c9
 def read_utd_mhad(path # a UTD-MHAD `aA_sS_tT_skeleton.mat` file
                  ) -> tuple:
     "Skeleton (T, 20, 3) float32 in `KINECT20` order, 0-based label (action - 1) and meta of a UTD-MHAD `.mat` file."
@@ -285,7 +286,7 @@ def utd_mhad_sequence(path # a UTD-MHAD `aA_sS_tT_skeleton.mat` file
     skel, label, meta = read_utd_mhad(path)
     return SkeletonSequence(Path(path).stem, skel[:, None], label, KINECT20, meta)
 
-# %% ../nbs/01_sources.ipynb #33f4f0c7
+# %% ../nbs/01_sources.ipynb #6126b0e2
 def read_sysu(path # a SYSU 3D HOI skeleton text file (assumed: one line of 60 numbers per frame)
              ) -> np.ndarray:
     "Skeleton (T, 20, 3) float32 from a text table with one frame per line of 20 x (x, y, z) values."
@@ -307,7 +308,7 @@ def sysu_sequence(path, # a SYSU 3D HOI skeleton text file
     "A SYSU 3D HOI skeleton file as a one-person `SkeletonSequence` in the `KINECT20` layout."
     return SkeletonSequence(Path(path).stem, read_sysu(path)[:, None], label, KINECT20, dict(meta or {}))
 
-# %% ../nbs/01_sources.ipynb #ed634d4e
+# %% ../nbs/01_sources.ipynb #6d55d903
 def _open_npy(zf: zipfile.ZipFile, member: str, path):
     "Open an `.npy` member of an archive for sequential reading; returns (file, shape, dtype)."
     try: fh = zf.open(member)
@@ -325,7 +326,7 @@ def _read_rows(fh, n: int, row_shape: tuple, dtype, path, member) -> np.ndarray:
     if len(buf) != nbytes: raise SkeletonFileError(path, f"{member} is truncated")
     return np.frombuffer(buf, dtype).reshape(n, *row_shape)
 
-# %% ../nbs/01_sources.ipynb #741d1ae2
+# %% ../nbs/01_sources.ipynb #a125d26b
 def _class_indices(y: np.ndarray, first: int, path) -> np.ndarray:
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer) or (y < 0).any(): raise SkeletonFileError(path, 'labels must be non-negative integers')
@@ -370,7 +371,7 @@ def _stream_ctrgcn(path, split, chunk):
             x = x.reshape(n, T, 2, 25, 3).transpose(0, 4, 1, 3, 2)  # (n, C, T, V, M), as CTR-GCN's feeder
             yield np.ascontiguousarray(x, dtype=np.float32), _class_indices(y, first, path)
 
-# %% ../nbs/01_sources.ipynb #afb5cc1d
+# %% ../nbs/01_sources.ipynb #205618d8
 def read_pyskl(path, # a PYSKL / MMAction2 annotation pickle, e.g. ntu60_3danno.pkl
                allow_pickle: bool = False # unpickle it: only for files from a source you trust
               ) -> tuple:
@@ -398,7 +399,7 @@ def pyskl_sequence(annotation: dict, # one entry of `read_pyskl(...)[0]`
     meta = {k: v for k, v in annotation.items() if k not in ('frame_dir', 'label', 'keypoint')}
     return SkeletonSequence(annotation['frame_dir'], kp.transpose(1, 0, 2, 3), annotation['label'], layout, meta)
 
-# %% ../nbs/01_sources.ipynb #eaeb5a48
+# %% ../nbs/01_sources.ipynb #78f9259a
 def from_arrays(sequences, # arrays (T, V, C) or (T, M, V, C), one per sequence
                 labels, # 0-based class index per sequence
                 layout: Layout, # joint layout of the V joints, e.g. `mmcl.graph.NTU25`

@@ -11,7 +11,7 @@ __all__ = ['J', 'ORDER', 'PARENT', 'REST_OFFSETS', 'FEET', 'FOOT_HEIGHT', 'SHIRT
            'performers', 'setup_stage', 'ntu_body', 'synthesize', 'color_to_video', 'video_size', 'render_rgb',
            'sample_names', 'make_synthetic']
 
-# %% ../nbs/03_synthetic.ipynb #606b827f
+# %% ../nbs/03_synthetic.ipynb #9e76412b
 from dataclasses import dataclass
 from multiprocessing import get_context, get_all_start_methods
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 from .graph import NTU25
 from .sources import NTUBody, NTUSkeleton, parse_ntu_name, read_ntu_skeleton, write_ntu_skeleton
 
-# %% ../nbs/03_synthetic.ipynb #d880dcbc
+# %% ../nbs/03_synthetic.ipynb #e1cb9949
 J = {name: i for i, name in enumerate(NTU25.joints)}  # NTU joint name → 0-based index
 
 def kinematic_tree(layout=NTU25, # the skeleton layout whose edges define the tree
@@ -37,7 +37,7 @@ def kinematic_tree(layout=NTU25, # the skeleton layout whose edges define the tr
 
 ORDER, PARENT = kinematic_tree()
 
-# %% ../nbs/03_synthetic.ipynb #f1770418
+# %% ../nbs/03_synthetic.ipynb #70bed775
 _LEFT = {'left shoulder': (0.16, -0.05, 0), 'left elbow': (0.02, -0.27, 0), 'left wrist': (0, -0.25, 0),
          'left hand': (0, -0.07, 0), 'left thumb': (-0.01, -0.03, -0.04), 'left hand tip': (0.01, -0.06, 0.04),
          'left hip': (0.085, -0.03, 0), 'left knee': (0, -0.42, 0), 'left ankle': (0, -0.40, 0),
@@ -49,7 +49,7 @@ REST_OFFSETS = np.array([{'spine base': (0, 0, 0), 'spine mid': (0, 0.24, 0), 's
 FEET = (J['left foot'], J['right foot'])
 FOOT_HEIGHT = 0.04  # metres between the floor and a Kinect foot joint
 
-# %% ../nbs/03_synthetic.ipynb #be971457
+# %% ../nbs/03_synthetic.ipynb #0a863b31
 def rotation_matrix(degrees: np.ndarray # (..., 3) Euler angles (rx, ry, rz) in degrees
                    ) -> np.ndarray:
     "(..., 3, 3) rotation matrices `Ry @ Rz @ Rx`."
@@ -61,7 +61,7 @@ def rotation_matrix(degrees: np.ndarray # (..., 3) Euler angles (rx, ry, rz) in 
     Rz = mat(np.cos(rz), -np.sin(rz), zero, np.sin(rz), np.cos(rz), zero, zero, zero, one)
     return Ry @ Rz @ Rx
 
-# %% ../nbs/03_synthetic.ipynb #cfbf6c94
+# %% ../nbs/03_synthetic.ipynb #0f7b9cc5
 def forward_kinematics(offsets: np.ndarray, # (25, 3) bone offsets from each joint's parent, metres
                        degrees: np.ndarray # (F, 25, 3) joint rotations (rx, ry, rz) in degrees
                       ) -> np.ndarray:
@@ -75,7 +75,7 @@ def forward_kinematics(offsets: np.ndarray, # (25, 3) bone offsets from each joi
         acc[:, v] = acc[:, p] @ R[:, v]
     return pos
 
-# %% ../nbs/03_synthetic.ipynb #80c9e1fb
+# %% ../nbs/03_synthetic.ipynb #e67ffe4c
 SHIRTS = ((70, 100, 150), (125, 85, 60), (60, 120, 90), (140, 125, 95), (110, 75, 115), (95, 95, 95),
           (150, 105, 85), (70, 115, 125))  # muted, so that the held objects' strong colours stand out
 TROUSERS = ((45, 45, 65), (75, 65, 55), (55, 55, 55), (65, 75, 95), (40, 60, 50))
@@ -113,7 +113,7 @@ class Performer:
         return cls(u(0.92, 1.08), u(0.94, 1.06), u(0.95, 1.05), u(0.9, 1.1), u(0.8, 1.25), u(0.9, 1.1),
                    pick(SHIRTS), pick(TROUSERS), pick(SKINS))
 
-# %% ../nbs/03_synthetic.ipynb #5b1d2d9f
+# %% ../nbs/03_synthetic.ipynb #61341646
 @dataclass(frozen=True)
 class HeldObject:
     "An object held in the right hand: drawn in the video; its grip reaches the skeleton only through `object_cue`."
@@ -147,7 +147,7 @@ class Action:
     @property
     def num_people(self) -> int: return 2 if self.partner else 1
 
-# %% ../nbs/03_synthetic.ipynb #3f8ddf08
+# %% ../nbs/03_synthetic.ipynb #78f9fbb8
 def keyframe_arrays(keys: tuple # keyframes ((phase, pose), ...)
                    ) -> tuple:
     "(phases (K,), angles (K, 25, 3) degrees, offsets (K, 3) metres) of the keyframes."
@@ -172,7 +172,7 @@ def keyframe_track(keys: tuple, # keyframes ((phase, pose), ...)
     return (angles[k] + (angles[k + 1] - angles[k]) * w[:, None, None],
             offsets[k] + (offsets[k + 1] - offsets[k]) * w[:, None])
 
-# %% ../nbs/03_synthetic.ipynb #e423481f
+# %% ../nbs/03_synthetic.ipynb #4e52d1d1
 def _swing(a: dict, b: dict, start: float, stop: float, cycles: int) -> tuple:
     "Keyframes alternating between poses `a` and `b`, from phase `start` to `stop`, ending on `a`."
     phases = np.linspace(start, stop, 2 * cycles + 1)
@@ -234,7 +234,7 @@ ACTIONS = (
 )
 CLASS_NAMES = tuple(a.name for a in ACTIONS)  # CLASS_NAMES[A - 1] names action A
 
-# %% ../nbs/03_synthetic.ipynb #42b0d1a9
+# %% ../nbs/03_synthetic.ipynb #a8024e69
 def _moves(a: Action) -> tuple: return a.motion, a.partner, a.frames  # everything that shapes the skeleton
 
 TWO_PERSON_ACTIONS = tuple(i + 1 for i, a in enumerate(ACTIONS) if a.num_people == 2)
@@ -253,7 +253,7 @@ def action_of(name: str # NTU-style sample name
     if a > len(ACTIONS): raise ValueError(f"{name}: action {a} is not one of the {len(ACTIONS)} synthetic classes")
     return ACTIONS[a - 1]
 
-# %% ../nbs/03_synthetic.ipynb #b331b82b
+# %% ../nbs/03_synthetic.ipynb #44411d83
 MIN_FRAMES, MAX_FRAMES = 40, 120
 
 def perform(action: Action, # what to perform
@@ -284,7 +284,7 @@ def perform(action: Action, # what to perform
         out.append(body @ rotation_matrix([0, yaw, 0]).T + [x, 0, z])
     return np.stack(out)
 
-# %% ../nbs/03_synthetic.ipynb #68a38605
+# %% ../nbs/03_synthetic.ipynb #80c188d3
 CAMERA_YAW = {1: -45.0, 2: 0.0, 3: 45.0}  # degrees the stage is turned for each camera
 
 @dataclass(frozen=True)
@@ -306,6 +306,7 @@ class Intrinsics:
 DEPTH = Intrinsics(365.5, 365.5, 255.5, 211.5, 512, 424)
 COLOR = Intrinsics(1081.4, 1081.4, 959.5, 539.5, 1920, 1080)
 
+# %% ../nbs/03_synthetic.ipynb #bf2f5ea9
 @dataclass(frozen=True)
 class Stage:
     "Where a setup's cameras stand: distance to the stage centre and height above the floor, metres."
@@ -319,7 +320,7 @@ class Stage:
         if camera not in CAMERA_YAW: raise ValueError(f"camera must be one of {sorted(CAMERA_YAW)}, got {camera}")
         return xyz @ rotation_matrix([0, CAMERA_YAW[camera], 0]).T + [0, -self.height, self.distance]
 
-# %% ../nbs/03_synthetic.ipynb #dcd33095
+# %% ../nbs/03_synthetic.ipynb #7d3089ec
 _BODY, _PARTNER, _STAGE, _PERFORMANCE, _CAPTURE = range(5)  # independent random streams
 
 def _rng(seed, stream, *keys): return np.random.default_rng([seed, stream, *keys])
@@ -337,7 +338,7 @@ def setup_stage(setup: int, # 1-based setup number
     rng = _rng(seed, _STAGE, setup)
     return Stage(distance=rng.uniform(3.3, 3.7), height=rng.uniform(0.95, 1.15))
 
-# %% ../nbs/03_synthetic.ipynb #45fef4ec
+# %% ../nbs/03_synthetic.ipynb #f0ec0e58
 def ntu_body(xyz: np.ndarray, # (F, 25, 3) camera-space joint positions in metres
              body_id: str # the tracking id
             ) -> NTUBody:
@@ -352,7 +353,7 @@ def ntu_body(xyz: np.ndarray, # (F, 25, 3) camera-space joint positions in metre
     info[:, 1:5], info[:, 6], info[:, 7], info[:, 8] = 1, spine[:, 0], -spine[:, 2], 2
     return NTUBody(body_id, np.arange(F, dtype=np.int64), joints, info)
 
-# %% ../nbs/03_synthetic.ipynb #7647cad8
+# %% ../nbs/03_synthetic.ipynb #6670913b
 def synthesize(name: str, # NTU-style sample name, e.g. 'S001C002P003R001A007'
                seed: int = 0, # dataset seed
                noise: float = 0.01, # standard deviation of the joint jitter, metres
@@ -368,7 +369,7 @@ def synthesize(name: str, # NTU-style sample name, e.g. 'S001C002P003R001A007'
     ids = 2**56 + rng.choice(2**20, size=len(xyz), replace=False)
     return NTUSkeleton(name, xyz.shape[1], [ntu_body(x, str(i)) for x, i in zip(xyz, ids)])
 
-# %% ../nbs/03_synthetic.ipynb #72f256d0
+# %% ../nbs/03_synthetic.ipynb #3cdf1be7
 def color_to_video(xy: np.ndarray, # (..., 2) colour-image coordinates (1920×1080 frame)
                    downscale: int # the video's downscale factor, 1920 / video width
                   ) -> np.ndarray:
@@ -383,7 +384,7 @@ def video_size(downscale: int # integer factor between the 1920×1080 colour ima
         raise ValueError(f"downscale {downscale} must divide 1920×1080 into even whole sizes (1–6, 10, 12, ...)")
     return int(w), int(h)
 
-# %% ../nbs/03_synthetic.ipynb #ad6515a3
+# %% ../nbs/03_synthetic.ipynb #2a1884ff
 WALL, FLOOR = (205, 205, 200), (150, 140, 130)
 
 def _rgba(colour: tuple) -> np.uint32:
@@ -414,7 +415,7 @@ def _segments(a: np.ndarray, b: np.ndarray, step: float) -> np.ndarray:
     t = np.linspace(0, 1, k)[:, None]
     return (a[:, :, None] + (b - a)[:, :, None] * t).reshape(len(a), -1, 2)
 
-# %% ../nbs/03_synthetic.ipynb #98e072c0
+# %% ../nbs/03_synthetic.ipynb #8a87833e
 def _limbs(*pairs): return [(J[f'{s} {a}'], J[f'{s} {b}']) for s in ('left', 'right') for a, b in pairs]
 
 _LEGS = _limbs(('hip', 'knee'), ('knee', 'ankle'), ('ankle', 'foot'))
@@ -447,7 +448,7 @@ def _draw_object(canvas, frames, xy, px_per_m, held: HeldObject, margin: int):
                                                        + held.length * v[None, :, None] * axis[:, None]))
     _paint(canvas, frames, pts, held.colour, 0.5, margin)
 
-# %% ../nbs/03_synthetic.ipynb #9f7dfc06
+# %% ../nbs/03_synthetic.ipynb #23fb4d4b
 def render_rgb(path, # the .avi file to write
                skel: NTUSkeleton, # the sample; its bodies' colorX/colorY place the drawing
                people: list, # one `Performer` per body (their clothes)
@@ -483,7 +484,7 @@ def _write_video(path, video: np.ndarray):
             out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format='rgb24')))
         out.mux(stream.encode())
 
-# %% ../nbs/03_synthetic.ipynb #0a6aaae6
+# %% ../nbs/03_synthetic.ipynb #8812beaf
 TRAIN_PERFORMERS = (1, 2, 4, 5, 8, 9)  # cross-subject training performers of the default 10 (NTU60's, FACTS §8.2)
 SKELETON_DIR, RGB_DIR = 'nturgb+d_skeletons', 'nturgb+d_rgb'  # NTU's folder names
 
@@ -500,7 +501,7 @@ def sample_names(performers: int = 10, # performers 1..performers
     return [f'S{s:03d}C{c:03d}P{p:03d}R{r:03d}A{a:03d}' for s in range(1, setups + 1) for c in sorted(cameras)
             for p in range(1, performers + 1) for r in range(1, replications + 1) for a in sorted(actions)]
 
-# %% ../nbs/03_synthetic.ipynb #4e2745bd
+# %% ../nbs/03_synthetic.ipynb #bef8a48e
 def _make_one(job):
     name, root, seed, noise, object_cue, videos, downscale = job
     skel_path, video_path = root / SKELETON_DIR / f'{name}.skeleton', root / RGB_DIR / f'{name}_rgb.avi'
