@@ -7,7 +7,7 @@ __all__ = ['DEFAULTS', 'RGB_ENCODERS', 'DatasetDefaults', 'check_choice', 'datas
            'make_transforms', 'make_loaders', 'make_encoder', 'make_rgb_encoder', 'make_learner', 'co_learning_inputs',
            'plot_history', 'results_table']
 
-# %% ../nbs/12_experiment.ipynb #53bb6a3d
+# %% ../nbs/12_experiment.ipynb #a2d38963
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
@@ -18,7 +18,7 @@ from .transforms import SkeletonTransform, UclaTransform, Stream
 from .encoder import CTRGCN
 from .learner import Recipe, NTU_RECIPE, NWUCLA_RECIPE, Dist
 
-# %% ../nbs/12_experiment.ipynb #b7c18278
+# %% ../nbs/12_experiment.ipynb #87fa1fba
 @dataclass(frozen=True)
 class DatasetDefaults:
     "What a dataset trains with unless a parameter overrides it."
@@ -37,7 +37,7 @@ DEFAULTS = {d.spec.name: d for d in (
     DatasetDefaults(NTU120, NTU_RECIPE, 64),
     DatasetDefaults(NWUCLA, NWUCLA_RECIPE, 52, ucla_feeder=True, train_repeat=5))}
 
-# %% ../nbs/12_experiment.ipynb #dcc4e6b7
+# %% ../nbs/12_experiment.ipynb #29085ce0
 def check_choice(name: str, # the parameter's name, as the driver spells it
                  value, # its value
                  allowed # the values it may take
@@ -54,16 +54,23 @@ def dataset_defaults(dataset: str, # 'synthetic', 'ntu60', 'ntu120' or 'nwucla'
     d = DEFAULTS[check_choice('dataset', dataset, DEFAULTS)]
     return d, check_choice('benchmark', benchmark or d.benchmarks[0], d.benchmarks)
 
-def make_recipe(defaults: DatasetDefaults, epochs: int = 0, batch_size: int = 0, lr: float = 0.0) -> Recipe:
-    "The dataset's recipe with the given non-zero overrides (a shorter run keeps its decay steps proportional)."
+def make_recipe(defaults: DatasetDefaults, epochs: int = 0, batch_size: int = 0, lr: float = 0.0,
+                warmup_epochs: int = -1, # -1 = the recipe's
+                milestones: str = '' # comma-separated decay epochs, e.g. '90,100'; '' = the recipe's
+               ) -> Recipe:
+    "The dataset's recipe with the given overrides (a shorter run keeps its decay steps proportional)."
     r = defaults.recipe
     if epochs and epochs != r.epochs:
         scale = epochs / r.epochs
         r = replace(r, epochs=epochs, warmup_epochs=min(r.warmup_epochs, max(epochs - 1, 0)),
                     milestones=tuple(sorted({max(1, round(m * scale)) for m in r.milestones})))
+    if milestones:
+        try: r = replace(r, milestones=tuple(int(m) for m in milestones.split(',')))
+        except ValueError: raise ValueError(f"milestones={milestones!r}: expected comma-separated epochs such as '90,100'") from None
+    if warmup_epochs >= 0: r = replace(r, warmup_epochs=warmup_epochs)
     return replace(r, batch_size=batch_size or r.batch_size, lr=lr or r.lr)
 
-# %% ../nbs/12_experiment.ipynb #9d76982e
+# %% ../nbs/12_experiment.ipynb #c93e3ef2
 def open_store(defaults: DatasetDefaults, # the dataset
                data_dir: Path = Path('data'), # where prepared stores live (`data/<dataset>`)
                workers: int = 2 # processes for generating and preparing the synthetic dataset
@@ -80,7 +87,7 @@ def open_store(defaults: DatasetDefaults, # the dataset
                                 f"then run: {prepare_command(defaults.spec)} (see data/README.md)")
     return PreparedStore(path)
 
-# %% ../nbs/12_experiment.ipynb #c00ccebe
+# %% ../nbs/12_experiment.ipynb #8dacc135
 def make_transforms(defaults: DatasetDefaults, stream: Stream) -> tuple:
     "(training, test) per-sample transforms of the dataset's feeder."
     layout, w = defaults.spec.layout, defaults.window
@@ -109,7 +116,7 @@ def make_encoder(defaults: DatasetDefaults) -> CTRGCN:
     s = defaults.spec
     return CTRGCN(s.num_class, s.layout, s.num_actors)
 
-# %% ../nbs/12_experiment.ipynb #4c75589f
+# %% ../nbs/12_experiment.ipynb #6b245555
 RGB_ENCODERS = ('inception_v3', 'resnet18', 'resnet34', 'resnet50', 'ViT-B-32', 'RN50')
 
 def make_rgb_encoder(name: str = 'inception_v3', # one of `RGB_ENCODERS`
@@ -151,7 +158,7 @@ def co_learning_inputs(defaults: DatasetDefaults, data_dir: Path, rgb_encoder=No
     features = FeatureStore(Path(features_dir) if features_dir else base / 'describe') if frm else None
     return images, features
 
-# %% ../nbs/12_experiment.ipynb #2b61f72e
+# %% ../nbs/12_experiment.ipynb #1b504388
 def plot_history(history: list # per-epoch metrics from `mmcl.learner.fit`
                 ):
     "Loss and top-1/top-5 accuracy per epoch, side by side."
