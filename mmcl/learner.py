@@ -7,7 +7,7 @@ __all__ = ['NTU_RECIPE', 'NWUCLA_RECIPE', 'Recipe', 'make_optimizer', 'make_sche
            'pick_device', 'setup_distributed', 'rng_state', 'set_rng_state', 'save_atomic', 'load_checkpoint_file',
            'environment', 'export_skeleton', 'as_batch', 'train_epoch', 'evaluate', 'fit']
 
-# %% ../nbs/11_learner.ipynb #80bf3901
+# %% ../nbs/11_learner.ipynb #ef8b2ad4
 import json, os, platform, random, sys, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
@@ -19,7 +19,7 @@ import torch.distributed as dist
 from .encoder import CTRGCN
 from .frm import Refiner, refinement_loss
 
-# %% ../nbs/11_learner.ipynb #7be20dc6
+# %% ../nbs/11_learner.ipynb #27887a3f
 @dataclass(frozen=True)
 class Recipe:
     "Optimisation settings of a run."
@@ -48,7 +48,7 @@ class Recipe:
 NTU_RECIPE = Recipe()
 NWUCLA_RECIPE = Recipe(epochs=65, batch_size=16, lr=0.1, weight_decay=1e-4, warmup_epochs=5, milestones=(50,))
 
-# %% ../nbs/11_learner.ipynb #74595313
+# %% ../nbs/11_learner.ipynb #4d4ab240
 def make_optimizer(module: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     "SGD with Nesterov momentum and weight decay on every trainable parameter."
     return torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=recipe.lr, momentum=recipe.momentum,
@@ -58,7 +58,7 @@ def make_scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe) -> torch.op
     "Per-epoch warm-up and step decay (call `.step()` after each epoch)."
     return torch.optim.lr_scheduler.LambdaLR(optimizer, recipe.lr_factor)
 
-# %% ../nbs/11_learner.ipynb #955bc295
+# %% ../nbs/11_learner.ipynb #22c7b59b
 class CoLearner(nn.Module):
     "Skeleton encoder plus the training-only FAM and FRM, computing L = CE + λ1·FAM + λ2·FRM."
     def __init__(self, encoder: CTRGCN, # the skeleton encoder (what is deployed)
@@ -84,7 +84,7 @@ class CoLearner(nn.Module):
             out['loss'] = out['loss'] + out['frm']
         return out
 
-# %% ../nbs/11_learner.ipynb #528a6790
+# %% ../nbs/11_learner.ipynb #337b246e
 def topk_correct(logits, # scores (N, K)
                  target, # class indices (N,)
                  ks: tuple = (1, 5) # the k's to count
@@ -94,7 +94,7 @@ def topk_correct(logits, # scores (N, K)
     hit = top == target[:, None]
     return [int(hit[:, :k].sum()) for k in ks]
 
-# %% ../nbs/11_learner.ipynb #c165ff5f
+# %% ../nbs/11_learner.ipynb #b1c2b67e
 @dataclass
 class Dist:
     "Where this process stands in a (possibly single-process) run."
@@ -122,7 +122,7 @@ def setup_distributed(device: str = 'auto' # as in `pick_device`; under torchrun
     if not dist.is_initialized(): dist.init_process_group('nccl' if d.type == 'cuda' else 'gloo')
     return Dist(dist.get_rank(), dist.get_world_size(), d)
 
-# %% ../nbs/11_learner.ipynb #a08a4be7
+# %% ../nbs/11_learner.ipynb #31c89098
 def rng_state() -> dict:
     "Random states of Python, NumPy and torch, as tensors and plain values."
     state = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
@@ -148,7 +148,7 @@ def load_checkpoint_file(path: Path) -> dict:
     safe = [np.ndarray, np.dtype, _reconstruct, type(np.dtype('uint32'))]
     with torch.serialization.safe_globals(safe): return torch.load(path, map_location='cpu', weights_only=True)
 
-# %% ../nbs/11_learner.ipynb #590b38a2
+# %% ../nbs/11_learner.ipynb #cf6dd406
 def environment(d: Dist) -> dict:
     "Versions and hardware of this run."
     import mmcl
@@ -166,7 +166,7 @@ def export_skeleton(encoder: CTRGCN, path: Path):
     save_file({k: v.detach().cpu().contiguous() for k, v in encoder.state_dict().items()}, str(tmp), metadata=meta)
     os.replace(tmp, path)
 
-# %% ../nbs/11_learner.ipynb #9a960ef0
+# %% ../nbs/11_learner.ipynb #b997751d
 def _to(batch, device):
     return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
 
@@ -218,7 +218,7 @@ def evaluate(encoder: CTRGCN, loader, d: Dist) -> dict:
     loss, c1, c5, n = _reduce([loss, c1, c5, n], d)
     return {'test_loss': loss / n, 'test_top1': c1 / n, 'test_top5': c5 / n}
 
-# %% ../nbs/11_learner.ipynb #6ab81a6e
+# %% ../nbs/11_learner.ipynb #8602deae
 def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
         train_loader, # batches for training (dicts, or (x, y, index) tuples)
         test_loader, # batches for testing, skeletons only
@@ -239,7 +239,7 @@ def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
     learner.to(d.device)
     model = learner if d.world_size == 1 else nn.parallel.DistributedDataParallel(
         learner, device_ids=[d.device.index] if d.device.type == 'cuda' else None)
-    optimizer, scheduler = make_optimizer(learner, recipe), None
+    optimizer = make_optimizer(learner, recipe)
     scheduler = make_scheduler(optimizer, recipe)
     scaler = torch.amp.GradScaler('cuda') if d.device.type == 'cuda' else None
     history, start = [], 0
