@@ -17,6 +17,8 @@ from .data import PreparedStore, SkeletonDataset, make_loader
 from .transforms import SkeletonTransform, UclaTransform, Stream
 from .encoder import CTRGCN
 from .learner import Recipe, NTU_RECIPE, NWUCLA_RECIPE, Dist
+from .fam import FAM_WEIGHT, TEMPERATURE
+from .frm import FRM_WEIGHT
 
 # %% ../nbs/12_experiment.ipynb #87fa1fba
 @dataclass(frozen=True)
@@ -135,9 +137,9 @@ def make_rgb_encoder(name: str = 'inception_v3', # one of `RGB_ENCODERS`
 def make_learner(defaults: DatasetDefaults,
                  rgb_encoder=None, # FAM's image encoder (`make_rgb_encoder`); None = no FAM
                  feature_dim: int = 0, # FRM feature width; 0 = no FRM
-                 fam_weight: float = 0.1, # λ1
-                 frm_weight: float = 0.2, # λ2
-                 temperature: float = 0.4 # FAM's τ
+                 fam_weight: float = FAM_WEIGHT, # λ1
+                 frm_weight: float = FRM_WEIGHT, # λ2
+                 temperature: float = TEMPERATURE # FAM's τ
                 ):
     "The encoder with the chosen training-only modules, as one `CoLearner`."
     from mmcl.fam import FAM

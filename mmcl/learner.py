@@ -17,7 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
 from .encoder import CTRGCN
-from .frm import Refiner, refinement_loss
+from .fam import FAM_WEIGHT
+from .frm import Refiner, refinement_loss, FRM_WEIGHT
 
 # %% ../nbs/11_learner.ipynb #27887a3f
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ class CoLearner(nn.Module):
     def __init__(self, encoder: CTRGCN, # the skeleton encoder (what is deployed)
                  fam: nn.Module | None = None, # `mmcl.fam.FAM`: called as fam(skeleton_feature, images) -> loss
                  refiner: Refiner | None = None, # FRM refiner, or None
-                 fam_weight: float = 0.1, # λ1
-                 frm_weight: float = 0.2 # λ2
+                 fam_weight: float = FAM_WEIGHT, # λ1
+                 frm_weight: float = FRM_WEIGHT # λ2
                 ):
         super().__init__()
         self.encoder, self.fam, self.refiner = encoder, fam, refiner
