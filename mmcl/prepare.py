@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COLOUR', 'NTU60_TRAIN_SUBJECTS',
            'NTU120_TRAIN_SUBJECTS', 'NTU60', 'NTU120', 'NWUCLA', 'SYNTHETIC', 'DATASETS', 'STORE_DTYPE', 'STORE_FORMAT',
-           'noisy_frame_fraction', 'body_motion', 'denoise_bodies', 'merge_into_actors', 'place_actors', 'Sample',
-           'ntu_sample', 'read_ntu_sample', 'sequence_sample', 'read_nwucla_sample', 'tracked', 'trim_untracked',
-           'centre', 'pad_actors', 'Benchmark', 'DatasetSpec', 'dataset_spec', 'finish_sample', 'read_missing_list',
+           'noisy_frames', 'body_motion', 'denoise_bodies', 'merge_into_actors', 'place_actors', 'Sample', 'ntu_sample',
+           'read_ntu_sample', 'sequence_sample', 'read_nwucla_sample', 'tracked', 'trim_untracked', 'centre',
+           'pad_actors', 'Benchmark', 'DatasetSpec', 'dataset_spec', 'finish_sample', 'read_missing_list',
            'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
 # %% ../nbs/02_prepare.ipynb #5ca920bd
@@ -27,48 +27,53 @@ MIN_TRACK_FRAMES = 12  # bodies tracked for <= 11 frames are noise
 SPREAD_RATIO = 0.8  # a frame is noisy when x-extent > 0.8 * y-extent
 MAX_NOISY_FRACTION = 0.69754  # a body with at least this fraction of noisy frames is noise
 
-def noisy_frame_fraction(xyz: np.ndarray  # (F, V, 3) one body's joints
-                        ) -> float:
-    "Fraction of frames in which the body is wider than `SPREAD_RATIO` times its height."
+def noisy_frames(xyz: np.ndarray  # (F, V, 3) one body's joints
+                ) -> np.ndarray:
+    "(F,) mask of the frames in which the body is wider than `SPREAD_RATIO` times its height."
     extent = xyz.max(1) - xyz.min(1)
-    return float(np.mean(extent[:, 0] > SPREAD_RATIO * extent[:, 1]))
+    return extent[:, 0] > SPREAD_RATIO * extent[:, 1]
 
-def body_motion(xyz: np.ndarray  # (F, V, 3) one body's joints
+def body_motion(xyz: np.ndarray  # (F, V, 3) one body's joints, float32 as parsed
                ) -> float:
-    "Sum over joints and axes of each coordinate's variance over time."
-    return float(np.var(xyz.astype(np.float64), axis=0).sum())
+    "Sum over axes of each coordinate's variance pooled over frames and joints (the reference's motion)."
+    return float(np.sum(np.var(np.ascontiguousarray(xyz, np.float32).reshape(-1, 3), axis=0)))
 
 # %% ../nbs/02_prepare.ipynb #c5a09476
-def _filter(bodies, keep, reason, dropped):
-    kept = [b for b in bodies if keep(b)]
-    if not kept: return bodies  # never remove the last body
-    dropped.update({b.body_id: reason(b) for b in bodies if not keep(b)})
-    return kept
-
-def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file
+def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file, in order of first appearance
                   ) -> tuple:
     "The bodies that survive the length and spread rules, most motion first, and {body_id: reason} for the rest."
     dropped = {}
-    if len(bodies) > 1:
-        bodies = _filter(bodies, lambda b: len(b.frames) >= MIN_TRACK_FRAMES,
-                         lambda b: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})', dropped)
-    if len(bodies) > 1:
-        bodies = _filter(bodies, lambda b: noisy_frame_fraction(b.joints[..., :3]) < MAX_NOISY_FRACTION,
-                         lambda b: f'wider than tall in {noisy_frame_fraction(b.joints[..., :3]):.0%} of frames', dropped)
-    return sorted(bodies, key=lambda b: -body_motion(b.joints[..., :3])), dropped
+    if len(bodies) < 2: return list(bodies), dropped
+    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
+    long_enough = [b for b in bodies if len(b.frames) >= MIN_TRACK_FRAMES]
+    if long_enough:  # the reference would remove every body of a file of short tracks, then fail
+        dropped.update({b.body_id: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})'
+                        for b in bodies if len(b.frames) < MIN_TRACK_FRAMES})
+        bodies = long_enough
+    kept = list(bodies)
+    for b in bodies:  # in order of first appearance, as the reference's dict
+        if len(kept) == 1: break
+        noisy = noisy_frames(b.joints[..., :3])
+        if not noisy.any(): continue
+        if noisy.mean() >= MAX_NOISY_FRACTION:
+            kept.remove(b); dropped[b.body_id] = f'wider than tall in {noisy.mean():.0%} of frames'
+        else: motion[b.body_id] = min(motion[b.body_id], body_motion(b.joints[~noisy, :, :3]))
+    return sorted(kept, key=lambda b: -motion[b.body_id]), dropped
 
 # %% ../nbs/02_prepare.ipynb #b6371946
-def _overlaps(body, slot):
-    lo, hi = body.frames.min(), body.frames.max()
-    return any(lo <= b.frames.max() and b.frames.min() <= hi for b in slot)
+def _span(slot): return min(b.frames[0] for b in slot), max(b.frames[-1] for b in slot)
+
+def _outside(body, slot):
+    lo, hi = _span(slot)
+    return body.frames[-1] < lo or body.frames[0] > hi
 
 def merge_into_actors(ranked: list,  # bodies, most motion first (from `denoise_bodies`)
                       num_actors: int = 2  # number of actor slots
                      ) -> tuple:
-    "Slots of non-overlapping bodies (actor 1 first) and the bodies that fit no slot."
+    "Slots of bodies outside each other's frame spans (actor 1 first) and the bodies that fit no slot."
     slots, discarded = [], []
     for b in ranked:
-        slot = next((s for s in slots if not _overlaps(b, s)), None)
+        slot = next((s for s in slots if _outside(b, s)), None)
         if slot is not None: slot.append(b)
         elif len(slots) < num_actors: slots.append([b])
         else: discarded.append(b)
