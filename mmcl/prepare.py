@@ -459,7 +459,7 @@ def main(argv: list | None = None  # arguments (default: the command line)
                         None if a.pad is None else a.pad == 'copy')
     except (ValueError, FileNotFoundError, FileExistsError) as e: p.exit(2, f'mmcl_prepare: error: {e}\n')
     except OSError as e:  # a read-only or full disk, a folder where a file should be, ...
-        p.exit(1, f'mmcl_prepare: error: {e.strerror or e}: {e.filename} — make sure the raw files are readable and the '
+        p.exit(1, f'mmcl_prepare: error: {e.strerror or e}{f": {e.filename}" if e.filename else ""} — make sure the raw files are readable and the '
                   f'store folder is writable with free space (--out), then run again: finished shards are reused\n')
     except KeyboardInterrupt: p.exit(130, 'mmcl_prepare: interrupted — run the same command again to resume from the finished shards\n')
     report = json.loads((out / 'report.json').read_text())
