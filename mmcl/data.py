@@ -10,9 +10,27 @@ import json, os
 from pathlib import Path
 import numpy as np
 import torch
+from .prepare import STORE_FORMAT
 from torch.utils.data import Dataset, DataLoader, Sampler
 
 # %% ../nbs/05_data.ipynb #99e206ff
+def _npy_layout(path: Path  # a `.npy` file
+               ) -> tuple:
+    "(header bytes, shape, dtype) of a `.npy` file, after checking it holds every byte its header promises."
+    try:
+        with open(path, 'rb') as f:
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)): raise ValueError(f'.npy version {version}')
+            shape, fortran_order, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+            header = f.tell()
+    except FileNotFoundError: raise FileNotFoundError(f'{path}: missing — delete the store folder and prepare it again with mmcl_prepare') from None
+    except ValueError as e: raise ValueError(f'{path}: not a readable .npy file ({e}) — delete the store folder and prepare it again with mmcl_prepare') from None
+    size, needed = path.stat().st_size, header + int(np.prod(shape)) * dtype.itemsize
+    if fortran_order or size != needed:
+        raise ValueError(f'{path}: {size} bytes, but its header ({shape} {dtype}) needs {needed}: the file is truncated or damaged '
+                         f'— delete the store folder and prepare it again with mmcl_prepare')
+    return header, shape, dtype
+
 class PreparedStore:
     "A prepared store opened read-only: the index in memory, frames read from disk per sample."
     def __init__(self, path: Path  # store folder written by `mmcl.prepare` (e.g. data/ntu120)
@@ -21,9 +39,50 @@ class PreparedStore:
         if not (self.path / 'store.json').is_file():
             raise FileNotFoundError(f'{self.path} is not a complete prepared store (no store.json): '
                                     f'run mmcl_prepare (see data/README.md)')
-        self.info = json.loads((self.path / 'store.json').read_text())
-        with np.load(self.path / 'index.npz') as z: self.index = {k: z[k] for k in z.files}
+        self.info = self._read_info()
+        self.index = self._read_index()
+        self._layouts = {a: self._check_array(a, C) for a, C in (('xyz', 3), ('colour', 2)) if a == 'xyz' or self.info['has_colour']}
         self._files, self._pid = {}, os.getpid()
+
+    def _bad(self, file: str, problem: str):
+        raise ValueError(f'{self.path / file}: {problem} — delete {self.path} and prepare it again with mmcl_prepare (see data/README.md)')
+
+    def _read_info(self) -> dict:
+        try: info = json.loads((self.path / 'store.json').read_text())
+        except ValueError as e: self._bad('store.json', f'not valid JSON ({e})')
+        if not isinstance(info, dict) or info.get('format') != STORE_FORMAT:
+            self._bad('store.json', f'store format {info.get("format") if isinstance(info, dict) else None!r}, but this mmcl reads format {STORE_FORMAT}')
+        missing = {'dataset', 'num_class', 'num_actors', 'num_joints', 'dtype', 'has_colour', 'num_samples', 'num_frames', 'splits'} - set(info)
+        if missing: self._bad('store.json', f'no {", ".join(sorted(missing))}')
+        return info
+
+    def _read_index(self) -> dict:
+        try:
+            with np.load(self.path / 'index.npz') as z: index = {k: z[k] for k in z.files}
+        except FileNotFoundError: self._bad('index.npz', 'missing')
+        except Exception as e: self._bad('index.npz', f'not a readable .npz file ({type(e).__name__}: {e})')
+        n, info = self.info['num_samples'], self.info
+        for k in ('name', 'label', 'offset', 'length', *(f'train_{b}' for b in info['splits'])):
+            if k not in index: self._bad('index.npz', f'no column {k!r}')
+            if index[k].shape != (n,): self._bad('index.npz', f'column {k!r} has shape {index[k].shape}, store.json says {n} samples')
+        label, length, offset = index['label'], index['length'].astype(np.int64), index['offset'].astype(np.int64)
+        if n and not (0 <= label.min() and label.max() < info['num_class']):
+            self._bad('index.npz', f'labels {label.min()}..{label.max()} outside 0..{info["num_class"] - 1}')
+        if n and length.min() < 1: self._bad('index.npz', f'sample {index["name"][length.argmin()]} has length {length.min()}')
+        ends = np.cumsum(length)
+        if not np.array_equal(offset, ends - length) or (ends[-1] if n else 0) != info['num_frames']:
+            self._bad('index.npz', f'offsets and lengths do not tile the {info["num_frames"]} frames of the store')
+        if len(set(index['name'].tolist())) != n: self._bad('index.npz', 'sample names repeat')
+        return index
+
+    def _check_array(self, array: str, C: int) -> tuple:
+        "The `.npy` layout of `array`, checked against store.json."
+        header, shape, dtype = _npy_layout(self.path / f'{array}.npy')
+        info = self.info
+        want = (info['num_frames'], info['num_actors'], info['num_joints'], C)
+        if shape != want or dtype != np.dtype(info['dtype']):
+            self._bad(f'{array}.npy', f'holds {dtype} {shape}, store.json says {info["dtype"]} {want} (a file from another store?)')
+        return header, shape[1:], dtype
 
     def __len__(self): return len(self.index['name'])
     def __repr__(self): return f'PreparedStore({str(self.path)!r}, {self.info["dataset"]}, {len(self)} samples)'
@@ -54,10 +113,7 @@ class PreparedStore:
     def _read(self, array: str, i: int) -> np.ndarray:
         "Rows offset[i] : offset[i] + length[i] of `<array>.npy`, read from disk as float32."
         if self._pid != os.getpid(): self._files, self._pid = {}, os.getpid()  # forked: never share a file position
-        if array not in self._files:
-            layout = np.load(self.path / f'{array}.npy', mmap_mode='r')  # only to learn the header's size, shape, dtype
-            self._files[array] = (open(self.path / f'{array}.npy', 'rb'), layout.offset, layout.shape[1:], layout.dtype)
-            del layout
+        if array not in self._files: self._files[array] = (open(self.path / f'{array}.npy', 'rb'), *self._layouts[array])
         f, header, row_shape, dtype = self._files[array]
         row, n = int(np.prod(row_shape)) * dtype.itemsize, int(self.index['length'][i])
         f.seek(header + int(self.index['offset'][i]) * row)
@@ -106,7 +162,7 @@ class SkeletonDataset(Dataset):
 
 # %% ../nbs/05_data.ipynb #e7784bb6
 class EpochSampler(Sampler):
-    "Every index of a `SkeletonDataset` once per epoch (or this process's share under DDP), in an order fixed by seed and epoch."
+    "Every index of a `SkeletonDataset` once per epoch (or this process's share under DDP), in an order fixed by seed and epoch; training shares are padded to equal length."
     def __init__(self, dataset: SkeletonDataset,
                  shuffle: bool = True, # a new order each epoch (training), or the split's order (testing)
                  rank: int = 0, # this process among `world_size` (torch.distributed)
@@ -114,10 +170,15 @@ class EpochSampler(Sampler):
                 ):
         if not 0 <= rank < world_size: raise ValueError(f'EpochSampler: rank {rank} outside 0..{world_size - 1}')
         self.dataset, self.shuffle, self.rank, self.world_size = dataset, shuffle, rank, world_size
-    def __len__(self): return len(range(self.rank, len(self.dataset), self.world_size))
+    def __len__(self):
+        n = len(self.dataset)
+        return -(-n // self.world_size) if self.shuffle else len(range(self.rank, n, self.world_size))
     def __iter__(self):
         n = len(self.dataset)
-        order = np.random.default_rng([self.dataset.seed, self.dataset.epoch, n]).permutation(n) if self.shuffle else np.arange(n)
+        if self.shuffle:  # training: equal shares, so every process takes the same number of DDP steps
+            order = np.random.default_rng([self.dataset.seed, self.dataset.epoch, n]).permutation(n)
+            order = np.resize(order, len(self) * self.world_size)  # pad by repeating from the start
+        else: order = np.arange(n)  # testing: exact shares, each sample once overall
         return iter(int(k) for k in order[self.rank::self.world_size])
 
 def make_loader(dataset: SkeletonDataset,  # the split to load

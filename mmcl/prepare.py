@@ -5,19 +5,20 @@
 # %% auto #0
 __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COLOUR', 'NTU60_TRAIN_SUBJECTS',
            'NTU120_TRAIN_SUBJECTS', 'NTU60', 'NTU120', 'NWUCLA', 'SYNTHETIC', 'DATASETS', 'STORE_DTYPE', 'STORE_FORMAT',
-           'noisy_frame_fraction', 'body_motion', 'denoise_bodies', 'merge_into_actors', 'place_actors', 'Sample',
-           'ntu_sample', 'read_ntu_sample', 'sequence_sample', 'read_nwucla_sample', 'tracked', 'trim_untracked',
-           'centre', 'pad_actors', 'Benchmark', 'DatasetSpec', 'dataset_spec', 'finish_sample', 'read_missing_list',
-           'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
+           'noisy_frames', 'body_motion', 'denoise_bodies', 'merge_into_actors', 'place_actors', 'Sample', 'ntu_sample',
+           'read_ntu_sample', 'sequence_sample', 'read_nwucla_sample', 'tracked', 'trim_untracked', 'centre',
+           'pad_actors', 'Benchmark', 'DatasetSpec', 'dataset_spec', 'finish_sample', 'read_missing_list',
+           'content_digests', 'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
 # %% ../nbs/02_prepare.ipynb #5ca920bd
-import argparse, hashlib, itertools, json, os, shutil
+import argparse, hashlib, itertools, json, shutil
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Callable
 import numpy as np
 from tqdm import tqdm
+from .files import atomic_path, write_json
 from .graph import Layout, NTU25, KINECT20
 from .sources import NTUBody, NTUSkeleton, SkeletonFileError, SkeletonSequence, read_ntu_skeleton, parse_ntu_name, nwucla_sequence
 from .synthetic import ACTIONS as SYNTHETIC_ACTIONS, SKELETON_DIR, make_synthetic
@@ -27,48 +28,53 @@ MIN_TRACK_FRAMES = 12  # bodies tracked for <= 11 frames are noise
 SPREAD_RATIO = 0.8  # a frame is noisy when x-extent > 0.8 * y-extent
 MAX_NOISY_FRACTION = 0.69754  # a body with at least this fraction of noisy frames is noise
 
-def noisy_frame_fraction(xyz: np.ndarray  # (F, V, 3) one body's joints
-                        ) -> float:
-    "Fraction of frames in which the body is wider than `SPREAD_RATIO` times its height."
+def noisy_frames(xyz: np.ndarray  # (F, V, 3) one body's joints
+                ) -> np.ndarray:
+    "(F,) mask of the frames in which the body is wider than `SPREAD_RATIO` times its height."
     extent = xyz.max(1) - xyz.min(1)
-    return float(np.mean(extent[:, 0] > SPREAD_RATIO * extent[:, 1]))
+    return extent[:, 0] > SPREAD_RATIO * extent[:, 1]
 
-def body_motion(xyz: np.ndarray  # (F, V, 3) one body's joints
+def body_motion(xyz: np.ndarray  # (F, V, 3) one body's joints, float32 as parsed
                ) -> float:
-    "Sum over joints and axes of each coordinate's variance over time."
-    return float(np.var(xyz.astype(np.float64), axis=0).sum())
+    "Sum over axes of each coordinate's variance pooled over frames and joints (the reference's motion)."
+    return float(np.sum(np.var(np.ascontiguousarray(xyz, np.float32).reshape(-1, 3), axis=0)))
 
 # %% ../nbs/02_prepare.ipynb #c5a09476
-def _filter(bodies, keep, reason, dropped):
-    kept = [b for b in bodies if keep(b)]
-    if not kept: return bodies  # never remove the last body
-    dropped.update({b.body_id: reason(b) for b in bodies if not keep(b)})
-    return kept
-
-def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file
+def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file, in order of first appearance
                   ) -> tuple:
     "The bodies that survive the length and spread rules, most motion first, and {body_id: reason} for the rest."
     dropped = {}
-    if len(bodies) > 1:
-        bodies = _filter(bodies, lambda b: len(b.frames) >= MIN_TRACK_FRAMES,
-                         lambda b: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})', dropped)
-    if len(bodies) > 1:
-        bodies = _filter(bodies, lambda b: noisy_frame_fraction(b.joints[..., :3]) < MAX_NOISY_FRACTION,
-                         lambda b: f'wider than tall in {noisy_frame_fraction(b.joints[..., :3]):.0%} of frames', dropped)
-    return sorted(bodies, key=lambda b: -body_motion(b.joints[..., :3])), dropped
+    if len(bodies) < 2: return list(bodies), dropped
+    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
+    long_enough = [b for b in bodies if len(b.frames) >= MIN_TRACK_FRAMES]
+    if long_enough:  # the reference would remove every body of a file of short tracks, then fail
+        dropped.update({b.body_id: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})'
+                        for b in bodies if len(b.frames) < MIN_TRACK_FRAMES})
+        bodies = long_enough
+    kept = list(bodies)
+    for b in bodies:  # in order of first appearance, as the reference's dict
+        if len(kept) == 1: break
+        noisy = noisy_frames(b.joints[..., :3])
+        if not noisy.any(): continue
+        if noisy.mean() >= MAX_NOISY_FRACTION:
+            kept.remove(b); dropped[b.body_id] = f'wider than tall in {noisy.mean():.0%} of frames'
+        else: motion[b.body_id] = min(motion[b.body_id], body_motion(b.joints[~noisy, :, :3]))
+    return sorted(kept, key=lambda b: -motion[b.body_id]), dropped
 
 # %% ../nbs/02_prepare.ipynb #b6371946
-def _overlaps(body, slot):
-    lo, hi = body.frames.min(), body.frames.max()
-    return any(lo <= b.frames.max() and b.frames.min() <= hi for b in slot)
+def _span(slot): return min(b.frames[0] for b in slot), max(b.frames[-1] for b in slot)
+
+def _outside(body, slot):
+    lo, hi = _span(slot)
+    return body.frames[-1] < lo or body.frames[0] > hi
 
 def merge_into_actors(ranked: list,  # bodies, most motion first (from `denoise_bodies`)
                       num_actors: int = 2  # number of actor slots
                      ) -> tuple:
-    "Slots of non-overlapping bodies (actor 1 first) and the bodies that fit no slot."
+    "Slots of bodies outside each other's frame spans (actor 1 first) and the bodies that fit no slot."
     slots, discarded = [], []
     for b in ranked:
-        slot = next((s for s in slots if not _overlaps(b, s)), None)
+        slot = next((s for s in slots if _outside(b, s)), None)
         if slot is not None: slot.append(b)
         elif len(slots) < num_actors: slots.append([b])
         else: discarded.append(b)
@@ -230,13 +236,13 @@ DATASETS = {d.name: d for d in (NTU60, NTU120, NWUCLA, SYNTHETIC)}
 def dataset_spec(name: str  # 'ntu60', 'ntu120', 'nwucla' or 'synthetic'
                 ) -> DatasetSpec:
     "The spec of a dataset by name, with a clear error for an unknown one."
-    if name not in DATASETS: raise ValueError(f'unknown dataset {name!r}: mmcl_prepare knows {", ".join(DATASETS)} '
+    if name not in DATASETS: raise ValueError(f'unknown dataset {name!r} — mmcl_prepare knows {", ".join(DATASETS)} '
                                               f'(see data/README.md for where to get each)')
     return DATASETS[name]
 
 # %% ../nbs/02_prepare.ipynb #aebd4291
 STORE_DTYPE = np.float16
-STORE_FORMAT = 1  # bump when the store layout changes
+STORE_FORMAT = 2  # bump when the store's layout or meaning changes (2: the reference's actor order)
 _F16_MAX = float(np.finfo(np.float16).max)
 
 def finish_sample(s: Sample, spec: DatasetSpec, copy_single_actor: bool) -> Sample:
@@ -253,12 +259,18 @@ def read_missing_list(path: Path  # text file of sample names, one per line (off
                      ) -> set:
     "The sample names in a missing-skeleton list (blank lines and '#' comments ignored, extensions dropped)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'missing-skeleton list {path} does not exist')
+    if not path.is_file(): raise FileNotFoundError(f'missing-skeleton list {path} does not exist — give the path of the official '
+                                                   f'NTU_RGBD*_samples_with_missing_skeletons.txt (see data/README.md)')
     names = (l.split('#')[0].strip() for l in path.read_text().splitlines())
     return {n.split('.')[0] for n in names if n}
 
 # %% ../nbs/02_prepare.ipynb #7785c597
 def _digest(*parts) -> str: return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def content_digests(files: list  # raw file paths
+                   ) -> list:
+    "SHA-1 of each file's bytes, so a store or shard made from an edited file is never reused."
+    return [hashlib.sha1(Path(p).read_bytes()).hexdigest() for p in files]
 
 def _load_one(task):
     "Worker: read and finish one file; (name, Sample or None, reason)."
@@ -279,20 +291,18 @@ def _write_shard(path: Path, results: list, meta_keys: tuple):
         skipped=np.array([[f, r] for f, s, r in results if s is None], dtype=str).reshape(-1, 2),
         xyz=np.concatenate([s.xyz for s in ok]).astype(STORE_DTYPE) if ok else np.zeros(0, STORE_DTYPE))
     if ok and ok[0].colour is not None: arrays['colour'] = np.concatenate([s.colour for s in ok]).astype(STORE_DTYPE)
-    tmp = path.with_suffix('.tmp')
-    with open(tmp, 'wb') as f: np.savez(f, **arrays)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.savez(f, **arrays)
 
 # %% ../nbs/02_prepare.ipynb #9a77fc00
-def parse_shards(spec: DatasetSpec, files: list, shard_dir: Path, copy_single_actor: bool,
+def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path, copy_single_actor: bool,
                  workers: int = 2, shard_size: int = 500, progress: bool = True) -> list:
-    "Parse `files` into shard files under `shard_dir`, skipping shards already written; the shard paths in order."
+    "Parse `files` (with their `content_digests`) into shard files under `shard_dir`, skipping shards already written; the shard paths in order."
     shard_dir.mkdir(parents=True, exist_ok=True)
-    chunks = [files[i:i + shard_size] for i in range(0, len(files), shard_size)]
-    paths = [shard_dir / f'{i:05d}-{_digest(STORE_FORMAT, spec.name, copy_single_actor, [(p.name, p.stat().st_size) for p in c])}.npz'
-             for i, c in enumerate(chunks)]
+    chunks = [range(i, min(i + shard_size, len(files))) for i in range(0, len(files), shard_size)]
+    paths = [shard_dir / f'{k:05d}-{_digest(STORE_FORMAT, spec.name, copy_single_actor, [(files[i].name, digests[i]) for i in c])}.npz'
+             for k, c in enumerate(chunks)]
     todo = [(p, c) for p, c in zip(paths, chunks) if not p.exists()]
-    tasks = [(spec, copy_single_actor, f) for _, c in todo for f in c]
+    tasks = [(spec, copy_single_actor, files[i]) for _, c in todo for i in c]
     bar = tqdm(total=len(files), initial=len(files) - len(tasks), desc=f'prepare {spec.name}', unit='file', disable=not progress)
     context = get_context('fork' if 'fork' in get_all_start_methods() else None)  # fork: no re-import per worker
     pool = context.Pool(workers) if workers > 1 else None
@@ -308,17 +318,19 @@ def parse_shards(spec: DatasetSpec, files: list, shard_dir: Path, copy_single_ac
 
 # %% ../nbs/02_prepare.ipynb #1e539451
 def _concatenate_npy(path: Path, parts, shape: tuple):
-    "Write the arrays `parts`, concatenated on axis 0, as a float16 `.npy` file of `shape`."
-    with open(path, 'wb') as f:
-        np.lib.format.write_array_header_2_0(f, dict(descr=np.lib.format.dtype_to_descr(np.dtype(STORE_DTYPE)),
-                                                     fortran_order=False, shape=shape))
-        rows = 0
-        for a in parts: f.write(np.ascontiguousarray(a, STORE_DTYPE).tobytes()); rows += len(a)
-    if rows != shape[0]: raise ValueError(f'{path}: wrote {rows} rows, expected {shape[0]}')
+    "Write the arrays `parts`, concatenated on axis 0, atomically as a `STORE_DTYPE` `.npy` file of `shape`."
+    with atomic_path(path) as tmp:
+        header = np.lib.format.open_memmap(tmp, mode='w+', dtype=STORE_DTYPE, shape=shape)
+        start, end = header.offset, header.offset + header.nbytes
+        del header  # only its header and size are used: rows go in with sequential writes, so no page stays resident
+        with open(tmp, 'r+b') as f:
+            f.seek(start)
+            for a in parts: f.write(np.ascontiguousarray(a, STORE_DTYPE).tobytes())
+            if f.tell() != end: raise ValueError(f'{path}: wrote {f.tell() - start} bytes of rows, expected {end - start} for shape {shape}')
 
 # %% ../nbs/02_prepare.ipynb #ba15076e
 def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
-    "Concatenate finished shards into the store in `out`; the store description (also written as store.json)."
+    "Concatenate finished shards into the store in `out`; the store description (also written, last, as store.json)."
     loaded = [np.load(p) for p in shards]
     idx = {k: np.concatenate([z[k] for z in loaded]) for k in ('name', 'label', 'length', 'start', 'num_actors', 'origin', 'meta')}
     offset = np.concatenate([[0], np.cumsum(idx['length'])])
@@ -329,19 +341,20 @@ def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
     meta = {f'meta_{k}': idx['meta'][:, j] for j, k in enumerate(spec.meta_keys)}
     train = {f'train_{b.name}': np.array([b.is_train(dict(zip(spec.meta_keys, m))) for m in idx['meta']], bool)
              for b in spec.benchmarks}
-    np.savez(out / 'index.npz', name=idx['name'], label=idx['label'].astype(np.int16), offset=offset[:-1],
-             length=idx['length'].astype(np.int32), start=idx['start'], num_actors=idx['num_actors'],
-             origin=idx['origin'], **meta, **train)
+    with atomic_path(out / 'index.npz') as tmp, open(tmp, 'wb') as f:
+        np.savez(f, name=idx['name'], label=idx['label'].astype(np.int16), offset=offset[:-1],
+                 length=idx['length'].astype(np.int32), start=idx['start'], num_actors=idx['num_actors'],
+                 origin=idx['origin'], **meta, **train)
     skipped = [dict(file=f, reason=r) for z in loaded for f, r in z['skipped']] + info.pop('listed_missing')
-    report = dict(dataset=spec.name, prepared=len(idx['name']), skipped=len(skipped), **info, files=sorted(skipped, key=lambda d: d['file']))
-    (out / 'report.json').write_text(json.dumps(report, indent=1))
+    write_json(out / 'report.json', dict(dataset=spec.name, prepared=len(idx['name']), skipped=len(skipped), **info,
+                                         files=sorted(skipped, key=lambda d: d['file'])))
     store = dict(format=STORE_FORMAT, dataset=spec.name, layout=spec.layout.name, num_class=spec.num_class,
                  num_actors=spec.num_actors, num_joints=spec.layout.num_joints, dtype=np.dtype(STORE_DTYPE).name,
                  copy_single_actor=info['copy_single_actor'], has_colour=has_colour, num_samples=len(idx['name']),
                  num_frames=shape[0], fingerprint=info['fingerprint'],
                  splits={b.name: dict(train=int(v.sum()), test=int((~v).sum())) for b, v in zip(spec.benchmarks, train.values())})
-    (out / 'store.json').write_text(json.dumps(store, indent=1))
     for z in loaded: z.close()
+    write_json(out / 'store.json', store)
     return store
 
 # %% ../nbs/02_prepare.ipynb #c86306b0
@@ -374,9 +387,9 @@ def prepare_command(spec: DatasetSpec) -> str:
 
 # %% ../nbs/02_prepare.ipynb #64d79c87
 def _raw_files(spec: DatasetSpec, raw: Path) -> list:
-    if not raw.is_dir(): raise FileNotFoundError(f'{spec.name}: raw folder {raw} does not exist. {spec.source}; then run: {prepare_command(spec)}')
+    if not raw.is_dir(): raise FileNotFoundError(f'{spec.name}: raw folder {raw} does not exist — {spec.source}; then run: {prepare_command(spec)}')
     files = sorted(p for p in raw.iterdir() if p.name.endswith(spec.suffix))
-    if not files: raise FileNotFoundError(f'{spec.name}: no *{spec.suffix} files in {raw}. {spec.source}; then run: {prepare_command(spec)}')
+    if not files: raise FileNotFoundError(f'{spec.name}: no *{spec.suffix} files in {raw} — {spec.source}; then run: {prepare_command(spec)}')
     return files
 
 def _valid_ntu_name(name: str) -> bool:
@@ -404,13 +417,17 @@ def prepare(dataset: str | DatasetSpec,  # dataset name ('ntu60', 'ntu120', 'nwu
     listed_missing = [dict(file=f.name, reason='listed in the missing-skeleton file') for f in files if f.name[:-len(spec.suffix)] in listed]
     files = [f for f in files if f.name[:-len(spec.suffix)] not in listed]
     copy = spec.copy_single_actor if copy_single_actor is None else copy_single_actor
-    fingerprint = _digest(STORE_FORMAT, spec.name, copy, sorted(listed), [(p.name, p.stat().st_size) for p in files])
+    digests = content_digests(files)
+    fingerprint = _digest(STORE_FORMAT, spec.name, copy, sorted(listed), [(p.name, d) for p, d in zip(files, digests)])
     if (out / 'store.json').exists():
-        store = json.loads((out / 'store.json').read_text())
-        if store.get('fingerprint') == fingerprint: return store
-        raise FileExistsError(f'{out} already holds a store prepared from other inputs or options; '
-                              f'choose another --out or delete {out} first')
-    shards = parse_shards(spec, files, out / 'shards', copy, workers, shard_size, progress)
+        try: store = json.loads((out / 'store.json').read_text())
+        except ValueError: raise ValueError(f'{out / "store.json"} is not valid JSON — delete {out} and run again') from None
+        if store.get('fingerprint') != fingerprint:
+            raise FileExistsError(f'{out} already holds a store prepared from other inputs, file contents or options '
+                                  f'— choose another --out or delete {out} first')
+        if (out / 'shards').exists(): shutil.rmtree(out / 'shards')  # left by a run killed just after store.json
+        return store
+    shards = parse_shards(spec, files, digests, out / 'shards', copy, workers, shard_size, progress)
     store = assemble(spec, shards, out, dict(raw=str(raw), copy_single_actor=copy, fingerprint=fingerprint,
                                              outside_dataset=outside, listed_missing=listed_missing))
     shutil.rmtree(out / 'shards')
@@ -420,15 +437,18 @@ def prepare(dataset: str | DatasetSpec,  # dataset name ('ntu60', 'ntu120', 'nwu
 def main(argv: list | None = None  # arguments (default: the command line)
         ):
     "The `mmcl_prepare` command."
-    p = argparse.ArgumentParser(prog='mmcl_prepare', description='Prepare a skeleton dataset into a memory-mapped store (see data/README.md).')
+    p = argparse.ArgumentParser(prog='mmcl_prepare', description=(
+        'Prepare a skeleton dataset into a memory-mapped store. Unless --raw and --out say otherwise, it reads '
+        'data/raw/<dataset folder> and writes data/<dataset>, relative to the folder it runs in (see data/README.md).'))
     p.add_argument('dataset', help=f'one of: {", ".join(DATASETS)}')
-    p.add_argument('--raw', type=Path, help='folder of raw files (default: data/raw/<dataset folder>)')
-    p.add_argument('--out', type=Path, help='store folder (default: data/<dataset>)')
+    p.add_argument('--raw', type=Path, help='folder of raw files (default: ./data/raw/<dataset folder>)')
+    p.add_argument('--out', type=Path, help='store folder to write (default: ./data/<dataset>)')
     p.add_argument('--workers', type=int, default=2, help='parallel processes (default: 2)')
     p.add_argument('--missing', type=Path, help='NTU missing-skeleton list (NTU_RGBD*_samples_with_missing_skeletons.txt)')
     p.add_argument('--pad', choices=('zeros', 'copy'), help='fill a missing actor 2 with zeros or a copy of actor 1 '
                                                            '(default: the reference convention, ntu60 zeros, ntu120 copy)')
     a = p.parse_args(argv)
+    if a.workers < 1: p.exit(2, f'mmcl_prepare: error: --workers {a.workers} — give 1 or more processes\n')
     try:
         spec = dataset_spec(a.dataset)
         out, raw = a.out or Path('data') / spec.name, a.raw or Path('data/raw') / spec.raw_dir
@@ -438,6 +458,10 @@ def main(argv: list | None = None  # arguments (default: the command line)
         store = prepare(spec, raw, out, a.workers, a.missing,
                         None if a.pad is None else a.pad == 'copy')
     except (ValueError, FileNotFoundError, FileExistsError) as e: p.exit(2, f'mmcl_prepare: error: {e}\n')
+    except OSError as e:  # a read-only or full disk, a folder where a file should be, ...
+        p.exit(1, f'mmcl_prepare: error: {e.strerror or e}{f": {e.filename}" if e.filename else ""} — make sure the raw files are readable and the '
+                  f'store folder is writable with free space (--out), then run again: finished shards are reused\n')
+    except KeyboardInterrupt: p.exit(130, 'mmcl_prepare: interrupted — run the same command again to resume from the finished shards\n')
     report = json.loads((out / 'report.json').read_text())
     splits = ', '.join(f'{b} {s["train"]} train / {s["test"]} test' for b, s in store['splits'].items())
     print(f'{store["dataset"]}: {store["num_samples"]} samples in {out} ({splits}); '
