@@ -153,3 +153,23 @@ def test_no_committed_error_outputs_and_executed_notebooks_are_complete():
     assert not report['errors'], check_outputs.describe(report)
     executed_incomplete = {nb: cells for nb, cells in report['missing'].items() if nb in report['executed']}
     assert not executed_incomplete, check_outputs.describe(dict(report, missing=executed_incomplete))
+
+
+def test_outputs_become_page_content(tmp_path):
+    "A processed notebook's outputs as Quarto lays them out: text, images as files, errors marked, `asis` Markdown."
+    png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
+    def code(src, *outs): return dict(cell_type='code', metadata={}, source=src, outputs=list(outs))
+    nb = {'cells': [
+        dict(cell_type='raw', metadata={}, source='---\ntitle: T\noutput-file: t.html\n---\n'),
+        dict(cell_type='markdown', metadata={}, source='Some *text*.'),
+        code('print(1)', {'output_type': 'stream', 'name': 'stdout', 'text': '1\n'}),
+        code('#| echo: false\nplot()', {'output_type': 'display_data', 'data': {'image/png': png, 'text/plain': '<Figure>'}}),
+        code('#| echo: false\n#| output: asis\nshow_doc(f)', {'output_type': 'execute_result', 'data': {'text/markdown': '### f\n\nDoes f.'}}),
+        code('1/0', {'output_type': 'error', 'ename': 'ZeroDivisionError', 'evalue': 'division by zero', 'traceback': ['\x1b[31mZeroDivisionError\x1b[0m']}),
+        code('#| include: false\nsecret()')]}
+    front, md = render_site.notebook_markdown(nb, 't', tmp_path)
+    assert front == {'title': 'T', 'output-file': 't.html'}
+    assert 'Some *text*.' in md and '``` {.python}\nprint(1)\n```' in md and '```\n1\n```' in md
+    assert '![](t_files/output-1.png)' in md and (tmp_path / 't_files' / 'output-1.png').read_bytes()[:4] == b'\x89PNG'
+    assert '::: {.cell}\n### f\n\nDoes f.\n:::' in md and 'plot()' not in md and 'show_doc' not in md and 'secret' not in md
+    assert '::: {.cell-output .cell-output-error}\n```\nZeroDivisionError\n```' in md  # ANSI colours stripped

@@ -12,7 +12,7 @@
 Writes _site_check/html/<page>.html and _site_check/report.json (pages in sidebar order, processing failures).
 Exits 1 when a notebook fails processing. tests/test_site.py opens the pages in headless Chromium.
 """
-import argparse, base64, html, json, multiprocessing, re, shutil, subprocess, sys, time, traceback
+import argparse, base64, html, json, multiprocessing, posixpath, re, shutil, subprocess, sys, time, traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -155,8 +155,13 @@ def notebook_markdown(nb: dict, page: str, img_dir: Path) -> tuple:
     return front, '\n\n'.join(parts) + '\n'
 
 
+def _rel(target: str, page: str) -> str:
+    "Link from site page `page` to site page `target` (both relative to the site's root)."
+    return posixpath.relpath(target, posixpath.dirname(page) or '.')
+
+
 def _nav(pages: list, current: str) -> str:
-    "The sidebar as HTML: pages is a list of (section, title, file)."
+    "The sidebar as HTML: pages is a list of (section, title, file); links are relative to the `current` page."
     out, section = ['<nav id="sidebar"><ul>'], None
     for sec, title, file in pages:
         if sec != section:
@@ -164,18 +169,20 @@ def _nav(pages: list, current: str) -> str:
             if sec: out.append(f'<li class="section">{html.escape(sec)}<ul>')
             section = sec
         cls = ' class="active"' if file == current else ''
-        out.append(f'<li><a href="{file}"{cls}>{html.escape(title)}</a></li>')
+        out.append(f'<li><a href="{_rel(file, current)}"{cls}>{html.escape(title)}</a></li>')
     if section: out.append('</ul></li>')
     return '\n'.join(out + ['</ul></nav>'])
 
 
-def _fix_links(page_html: str, files: dict, site_url: str) -> str:
-    "Point links to notebooks (`x.ipynb`) and to the site's own address at the local pages."
+def _fix_links(page_html: str, page: str, files: dict, site_url: str) -> str:
+    "Point links to notebooks (`x.ipynb`, relative to `page`'s notebook) and to the site's own address at local pages."
     def repl(m):
         href = m.group(2)
-        if site_url and href.startswith(site_url): href = href[len(site_url):].lstrip('/') or 'index.html'
+        if site_url and href.startswith(site_url): href = _rel(href[len(site_url):].lstrip('/') or 'index.html', page)
         path, hash_, anchor = href.partition('#')
-        if path.endswith('.ipynb') and '://' not in path: path = files.get(path.lstrip('./'), path[:-6] + '.html')
+        if path.endswith('.ipynb') and '://' not in path:
+            nb = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+            path = _rel(files[nb], page) if nb in files else path[:-6] + '.html'
         return f'{m.group(1)}{path}{hash_}{anchor}"'
     return re.sub(r'(<a\s[^>]*?href=")([^"]*)"', repl, page_html)
 
@@ -224,7 +231,7 @@ def render(out: Path = OUT, workers: int = 2) -> dict:
         if r.returncode: failures[d['notebook']] = f'pandoc failed: {r.stderr.strip()[:500]}'; continue
         target = html_dir / d['file']
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_fix_links(r.stdout, files, site_url))
+        target.write_text(_fix_links(r.stdout, d['file'], files, site_url))
     report = dict(pages=[{k: v for k, v in d.items() if k != 'markdown'} for n, d in docs.items() if n not in failures],
                   failures=failures, seconds=round(time.time() - start, 1))
     (out / 'report.json').write_text(json.dumps(report, indent=1) + '\n')
