@@ -1,16 +1,19 @@
 #!/usr/bin/env python
 """Write README.md from nbs/index.ipynb (what `nbdev_readme` does, without needing Quarto).
 
-Markdown cells are copied; code cells are shown as Python blocks with their text output, except cells marked
-`#| hide`. Directives (`#| ...`) are dropped. `--check` only compares and exits 1 when README.md is out of step.
+Markdown cells are copied (Quarto's ```{mermaid} diagram fences become GitHub's ```mermaid); code cells are shown
+as Python blocks with their text output, except cells marked `#| hide`. Directives (`#| ...`) are dropped.
+`--check` only compares and exits 1 when README.md is out of step.
 """
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = '<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file. -->\n'
 
 def _text(v): return ''.join(v) if isinstance(v, list) else v
+
+def _markdown(src): return re.sub(r'^```\{(\w+)\}', r'```\1', src.strip(), flags=re.M)
 
 def _code_cell(cell):
     lines = _text(cell['source']).splitlines()
@@ -26,7 +29,7 @@ def _code_cell(cell):
 def render(nb_path: Path) -> str:
     "README text for the notebook at `nb_path`."
     cells = json.loads(nb_path.read_text())['cells']
-    parts = [_text(c['source']).strip() if c['cell_type'] == 'markdown' else _code_cell(c) for c in cells]
+    parts = [_markdown(_text(c['source'])) if c['cell_type'] == 'markdown' else _code_cell(c) for c in cells]
     return HEADER + '\n' + '\n\n'.join(p for p in parts if p) + '\n'
 
 def main():
