@@ -10,7 +10,7 @@ import torch
 from mmcl.synthetic import make_synthetic, OBJECT_PAIRS, CLASS_NAMES, RGB_DIR, SKELETON_DIR
 from mmcl.prepare import prepare
 from mmcl.rgbcache import cache_crops
-from mmcl.describe import synthetic_features
+from mmcl.synthetic_answerer import synthetic_features
 from mmcl.transforms import Stream
 from mmcl.learner import fit
 from mmcl.experiment import (DEFAULTS, open_store, make_recipe, make_loaders, make_rgb_encoder, make_learner,

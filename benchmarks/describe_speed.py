@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
-from mmcl.describe import DEFAULT_INSTRUCTION, FeatureStore, FeatureWriter, VQAAnswerer, block_parts, store_meta
+from mmcl.describe import DEFAULT_INSTRUCTION, VQAAnswerer
+from mmcl.features import FeatureStore, FeatureWriter, block_parts, store_meta
 
 def rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak
 

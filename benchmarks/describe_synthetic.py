@@ -1,4 +1,4 @@
-"""The synthetic dataset's instructive features: train the held-object stand-in (`mmcl.describe.synthetic_features`) on
+"""The synthetic dataset's instructive features: train the held-object stand-in (`mmcl.synthetic_answerer.synthetic_features`) on
 its own 360 samples made with seed 1, describe the default 720-sample dataset (seed 0) into a feature store, and print
 the time, the accuracy of the answers against what the generator drew, the answers per class and the mean p_yes.
 
@@ -8,7 +8,9 @@ temporary folder that is deleted afterwards)."""
 import argparse, os, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
-from mmcl.describe import DEFAULT_INSTRUCTION, FeatureStore, synthetic_features
+from mmcl.describe import DEFAULT_INSTRUCTION
+from mmcl.features import FeatureStore
+from mmcl.synthetic_answerer import synthetic_features
 from mmcl.synthetic import CLASS_NAMES, action_of, make_synthetic
 
 if __name__ == '__main__':

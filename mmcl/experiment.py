@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 from .prepare import DatasetSpec, NTU60, NTU120, NWUCLA, SYNTHETIC, prepare_command, prepare
-from .synthetic import SKELETON_DIR
+from .sources import SKELETON_DIR
 from .data import PreparedStore, SkeletonDataset, make_loader
 from .transforms import SkeletonTransform, UclaTransform, Stream
 from .encoder import CTRGCN
@@ -154,7 +154,7 @@ def co_learning_inputs(defaults: DatasetDefaults, data_dir: Path, rgb_encoder=No
                        crops_dir: str = '', features_dir: str = '') -> tuple:
     "(images, features) for the training split: cached crops for FAM, the feature store for FRM (None when off)."
     from mmcl.rgbcache import CropImages
-    from mmcl.describe import FeatureStore
+    from mmcl.features import FeatureStore
     base = Path(data_dir) / defaults.spec.name
     images = CropImages(Path(crops_dir) if crops_dir else base / 'rgb', rgb_encoder.transform()) if rgb_encoder is not None else None
     features = FeatureStore(Path(features_dir) if features_dir else base / 'describe') if frm else None

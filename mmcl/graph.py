@@ -98,7 +98,7 @@ def adjacency(layout: Layout  # the skeleton layout
 def _kinect20_to_ntu25() -> np.ndarray:
     W = np.zeros((25, 20), dtype=np.float32)
     for ntu, k in [(1, 1), (2, 2), (21, 3), (4, 4)] + [(j, j) for j in range(5, 21)] + [(22, 8), (23, 8), (24, 12), (25, 12)]:
-        W[ntu - 1, k - 1] = 1  # 1-based, as in FACTS
+        W[ntu - 1, k - 1] = 1  # 1-based joint numbers, as in the list above
     W[2, [2, 3]] = 0.5  # neck = midpoint of shoulder centre and head
     return W
 

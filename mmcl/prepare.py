@@ -21,7 +21,8 @@ from tqdm import tqdm
 from .files import atomic_path, write_json
 from .graph import Layout, NTU25, KINECT20
 from .sources import NTUBody, NTUSkeleton, SkeletonFileError, SkeletonSequence, read_ntu_skeleton, parse_ntu_name, nwucla_sequence
-from .synthetic import ACTIONS as SYNTHETIC_ACTIONS, SKELETON_DIR, make_synthetic
+from .synthetic import ACTIONS as SYNTHETIC_ACTIONS, make_synthetic
+from .sources import SKELETON_DIR
 
 # %% ../nbs/02_prepare.ipynb #79cb2fc5
 MIN_TRACK_FRAMES = 12  # bodies tracked for <= 11 frames are noise

@@ -5,11 +5,10 @@
 # %% auto #0
 __all__ = ['J', 'ORDER', 'PARENT', 'REST_OFFSETS', 'FEET', 'FOOT_HEIGHT', 'SHIRTS', 'TROUSERS', 'SKINS', 'CUP', 'APPLE', 'PHONE',
            'ACTIONS', 'CLASS_NAMES', 'TWO_PERSON_ACTIONS', 'OBJECT_PAIRS', 'MIN_FRAMES', 'MAX_FRAMES', 'CAMERA_YAW',
-           'DEPTH', 'COLOR', 'WALL', 'FLOOR', 'HEAD_RADIUS', 'TRAIN_PERFORMERS', 'SKELETON_DIR', 'RGB_DIR',
-           'OBJECT_CUE', 'kinematic_tree', 'rotation_matrix', 'forward_kinematics', 'Performer', 'HeldObject', 'Action',
-           'keyframe_arrays', 'keyframe_track', 'motion_id', 'action_of', 'perform', 'Intrinsics', 'Stage',
-           'performers', 'setup_stage', 'ntu_body', 'synthesize', 'color_to_video', 'video_size', 'render_rgb',
-           'sample_names', 'make_synthetic']
+           'DEPTH', 'COLOR', 'WALL', 'FLOOR', 'HEAD_RADIUS', 'TRAIN_PERFORMERS', 'OBJECT_CUE', 'kinematic_tree',
+           'rotation_matrix', 'forward_kinematics', 'Performer', 'HeldObject', 'Action', 'keyframe_arrays',
+           'keyframe_track', 'motion_id', 'action_of', 'perform', 'Intrinsics', 'Stage', 'performers', 'setup_stage',
+           'ntu_body', 'synthesize', 'color_to_video', 'video_size', 'render_rgb', 'sample_names', 'make_synthetic']
 
 # %% ../nbs/03_synthetic.ipynb #9e76412b
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from pathlib import Path
 import os
 import numpy as np
 from .graph import NTU25
-from .sources import NTUBody, NTUSkeleton, parse_ntu_name, read_ntu_skeleton, write_ntu_skeleton
+from .sources import (NTUBody, NTUSkeleton, RGB_DIR, SKELETON_DIR, ntu_video_name, parse_ntu_name, read_ntu_skeleton,
+                          write_ntu_skeleton)
 
 # %% ../nbs/03_synthetic.ipynb #e1cb9949
 J = {name: i for i, name in enumerate(NTU25.joints)}  # NTU joint name → 0-based index
@@ -485,8 +485,7 @@ def _write_video(path, video: np.ndarray):
         out.mux(stream.encode())
 
 # %% ../nbs/03_synthetic.ipynb #8812beaf
-TRAIN_PERFORMERS = (1, 2, 4, 5, 8, 9)  # cross-subject training performers of the default 10 (NTU60's, FACTS §8.2)
-SKELETON_DIR, RGB_DIR = 'nturgb+d_skeletons', 'nturgb+d_rgb'  # NTU's folder names
+TRAIN_PERFORMERS = (1, 2, 4, 5, 8, 9)  # cross-subject training performers of the default 10 (NTU RGB+D 60's training subjects among 1–10)
 
 def sample_names(performers: int = 10, # performers 1..performers
                  setups: int = 1, # setups 1..setups
@@ -504,7 +503,7 @@ def sample_names(performers: int = 10, # performers 1..performers
 # %% ../nbs/03_synthetic.ipynb #bef8a48e
 def _make_one(job):
     name, root, seed, noise, object_cue, videos, downscale = job
-    skel_path, video_path = root / SKELETON_DIR / f'{name}.skeleton', root / RGB_DIR / f'{name}_rgb.avi'
+    skel_path, video_path = root / SKELETON_DIR / f'{name}.skeleton', root / RGB_DIR / ntu_video_name(name)
     skel = None
     if not skel_path.exists():
         skel = synthesize(name, seed, noise, object_cue)
@@ -520,7 +519,7 @@ def _make_one(job):
 
 OBJECT_CUE = 0.3  # the generated dataset's grip cue: a faint skeleton trace of the held object (see `HeldObject`)
 
-def make_synthetic(out_dir, # dataset folder; skeletons go to `SKELETON_DIR`, videos to `RGB_DIR` inside it
+def make_synthetic(out_dir, # dataset folder; skeletons go to `SKELETON_DIR`, videos to `RGB_DIR` inside it (NTU's layout, `mmcl.sources`)
                    names: list | None = None, # sample names to make; None = `sample_names()`, the default 720
                    seed: int = 0, # dataset seed: same seed, same bytes
                    noise: float = 0.01, # joint jitter, metres

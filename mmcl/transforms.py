@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['check_sample', 'valid_length', 'crop_bounds', 'resize_weights', 'valid_crop_resize', 'rotation_matrix', 'rotate',
            'random_rotation', 'to_bone', 'to_motion', 'Stream', 'make_stream', 'SkeletonTransform', 'centre_on_joint',
-           'minmax_normalise', 'random_frame_indices', 'even_frame_indices', 'UclaTransform']
+           'minmax_normalise', 'view_transform', 'random_frame_indices', 'even_frame_indices', 'UclaTransform']
 
 # %% ../nbs/04_transforms.ipynb #3e26d817
 from enum import Enum
@@ -89,11 +89,11 @@ def valid_crop_resize(x: np.ndarray,  # one sample (C, T, V, M)
 # %% ../nbs/04_transforms.ipynb #c6cb977f
 def rotation_matrix(angles  # rotation angles about the x, y and z axes, in radians
                    ) -> np.ndarray:
-    "3×3 matrix rotating about x, then y, then z."
+    "CTR-GCN's 3×3 rotation `Rz·Ry·Rx` for column vectors: about x, then y, then z; a positive angle turns the axes by it."
     (cx, cy, cz), (sx, sy, sz) = np.cos(angles), np.sin(angles)
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, cx, sx], [0, -sx, cx]])
+    ry = np.array([[cy, 0, -sy], [0, 1, 0], [sy, 0, cy]])
+    rz = np.array([[cz, sz, 0], [-sz, cz, 0], [0, 0, 1]])
     return rz @ ry @ rx
 
 def rotate(x: np.ndarray,  # one sample (3, T, V, M)
@@ -228,6 +228,14 @@ def minmax_normalise(x: np.ndarray  # one sample (3, T, V, M) without padded fra
     if (high == low).any(): raise ValueError(f"cannot min-max normalise: axes {np.flatnonzero(high == low).tolist()} hold one value in the whole sequence")
     return ((flat - low[:, None]) / (high - low)[:, None] * 2 - 1).reshape(x.shape)
 
+# %% ../nbs/04_transforms.ipynb #0c55abee
+def view_transform(degrees_x: float, # rotation about x, degrees
+                   degrees_y: float, # rotation about y, degrees
+                   scale: float = 1.0 # uniform scale
+                  ) -> np.ndarray:
+    "CTR-GCN's NW-UCLA view transform as a 3×3 matrix on column vectors: `scale · rotation_matrix((x, y, 0))ᵀ`."
+    return scale * rotation_matrix(np.deg2rad([degrees_x, degrees_y, 0])).T
+
 # %% ../nbs/04_transforms.ipynb #0425ada7
 def random_frame_indices(length: int,  # number of frames in the sequence
                          num: int,  # number of indices to draw
@@ -272,8 +280,8 @@ class UclaTransform:
         x = centre_on_joint(x[:, :valid_len])
         if self.train:
             rng = np.random.default_rng() if rng is None else rng
-            angle_x, angle_y = np.deg2rad(rng.uniform(-self.max_degrees, self.max_degrees, 2))
-            x = rotate(x, rng.uniform(*self.scale_range) * rotation_matrix((angle_x, angle_y, 0)))
+            degrees_x, degrees_y = rng.uniform(-self.max_degrees, self.max_degrees, 2)
+            x = rotate(x, view_transform(degrees_x, degrees_y, rng.uniform(*self.scale_range)))
         x = minmax_normalise(x)
         idx = random_frame_indices(valid_len, self.window, rng) if self.train else even_frame_indices(valid_len, self.window)
         return make_stream(x[:, idx], self.stream, self.layout)

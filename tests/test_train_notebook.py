@@ -8,7 +8,7 @@ from mmcl.synthetic import make_synthetic, sample_names, SKELETON_DIR
 from mmcl.prepare import prepare
 from mmcl.data import PreparedStore
 from mmcl.rgbcache import cache_crops
-from mmcl.describe import FeatureWriter, store_meta, block_parts
+from mmcl.features import FeatureWriter, store_meta, block_parts
 from mmcl.synthetic import RGB_DIR
 import numpy as np
 
