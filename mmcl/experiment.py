@@ -273,7 +273,7 @@ class TrainParams:
             if getattr(self, name) < 0: raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
         if not self.temperature > 0: raise ValueError(f"temperature={self.temperature!r} must be > 0")
         if not 0 <= self.val_fraction < 1: raise ValueError(f"val_fraction={self.val_fraction!r} must be in [0, 1)")
-        for name in ('dataset', 'data_dir', 'out_dir'):
+        for name in ('data_dir', 'out_dir'):
             if not getattr(self, name): raise ValueError(f"{name} is empty")
         if self.fam and self.rgb_weights and not Path(self.rgb_weights).is_file():
             raise ValueError(f"rgb_weights={self.rgb_weights!r}: no such file (give a weights file, or '' for random initialisation)")
@@ -282,7 +282,9 @@ class TrainParams:
 
     @classmethod
     def from_namespace(cls, namespace: dict # a driver's globals, holding one variable per parameter
-                      ): return cls(**{f.name: namespace[f.name] for f in fields(cls)})
+                      ):
+        "The parameters of these names in `namespace`, checked: `TrainParams.from_namespace(globals())` in a driver."
+        return cls(**{f.name: namespace[f.name] for f in fields(cls)})
     @property
     def defaults(self) -> DatasetDefaults: return DEFAULTS[self.dataset]
     @property
