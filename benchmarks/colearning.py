@@ -40,7 +40,7 @@ def train(data: Path, out: Path, seed: int, epochs: int, co_learn: bool, rgb_enc
     torch.manual_seed(seed)
     rgb = make_rgb_encoder(rgb_encoder, size=rgb_size) if co_learn else None
     images, features = co_learning_inputs(d, data, rgb, co_learn)
-    train_dl, test_dl = make_loaders(store, d, 'xsub', Stream.joint, recipe, seed, workers, images=images, features=features)
+    train_dl, _, test_dl = make_loaders(store, d, 'xsub', Stream.joint, recipe, seed, workers, images=images, features=features)
     learner = make_learner(d, rgb, features.dim if co_learn else 0)
     t0 = time.perf_counter()
     hist = fit(learner, train_dl, test_dl, recipe, out / f"{'mmcl' if co_learn else 'baseline'}-seed{seed}", progress=False)
