@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['atomic_path', 'write_text', 'write_json']
 
-# %% ../nbs/00a_files.ipynb #1524e5bf
+# %% ../nbs/00a_files.ipynb #9f664211
 import json, os
 from contextlib import contextmanager
 from pathlib import Path
 
-# %% ../nbs/00a_files.ipynb #142e1888
+# %% ../nbs/00a_files.ipynb #843ac267
 @contextmanager
 def atomic_path(path: str | Path # the file to write
                ):
@@ -22,7 +22,7 @@ def atomic_path(path: str | Path # the file to write
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
-# %% ../nbs/00a_files.ipynb #30f4a316
+# %% ../nbs/00a_files.ipynb #11662de8
 def write_text(path: str | Path, # the file to write
                text: str # its whole content
               ) -> Path:
