@@ -12,7 +12,7 @@ __all__ = ['LAYOUTS', 'SPLIT_PARTS', 'FIXED_WEIGHTS', 'UTD_TO_NTU', 'TRANSFER_WI
            'sysu_protocol', 'model_settings', 'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction',
            'main', 'export_onnx']
 
-# %% ../nbs/13_evaluate.ipynb #065b4b0c
+# %% ../nbs/13_evaluate.ipynb #7f6a2242
 import argparse, json, sys
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -31,7 +31,7 @@ from .prepare import Sample, centre, finish_sample, pad_actors, trim_untracked, 
 from .sources import SkeletonSequence, utd_mhad_sequence, sysu_sequence
 from .transforms import SkeletonTransform, Stream
 
-# %% ../nbs/13_evaluate.ipynb #ac0e5a18
+# %% ../nbs/13_evaluate.ipynb #c64a392f
 LAYOUTS = {l.name: l for l in (NTU25, KINECT20)}
 
 def model_metadata(path: str | Path # a `.safetensors` skeleton export
@@ -49,7 +49,7 @@ def load_skeleton_model(path: str | Path # `skeleton.safetensors` or a checkpoin
     "The CTR-GCN encoder a file holds, in eval mode (its layout taken from the metadata when present)."
     return CTRGCN.from_checkpoint(path, LAYOUTS.get(model_metadata(path).get('layout'))).eval()
 
-# %% ../nbs/13_evaluate.ipynb #5f93e9d4
+# %% ../nbs/13_evaluate.ipynb #edf3fd01
 @dataclass
 class Scores:
     "Class scores of named samples (the content of a score file)."
@@ -98,7 +98,7 @@ class Scores:
         idx = np.array([row[n] for n in names], dtype=np.int64)
         return Scores(self.names[idx], self.logits[idx], self.labels[idx])
 
-# %% ../nbs/13_evaluate.ipynb #d7c7bba8
+# %% ../nbs/13_evaluate.ipynb #6f6a926e
 @torch.no_grad()
 def score_samples(model: CTRGCN, # the encoder (eval mode is set here)
                   store: PreparedStore, # the prepared store
@@ -117,7 +117,7 @@ def score_samples(model: CTRGCN, # the encoder (eval mode is set here)
     out = torch.cat(logits).numpy() if logits else np.zeros((0, model.num_class), np.float32)
     return Scores(store.names[rows], out, store.labels[rows])
 
-# %% ../nbs/13_evaluate.ipynb #79cb2097
+# %% ../nbs/13_evaluate.ipynb #076dd3d3
 def _labelled(scores: Scores) -> Scores:
     if (scores.labels < 0).any(): raise ValueError(f"{int((scores.labels < 0).sum())} samples have no true label: accuracy needs labels")
     if len(scores) == 0: raise ValueError('no samples to evaluate')
@@ -139,7 +139,7 @@ def confusion_matrix(scores: Scores # labelled scores
     np.add.at(cm, (s.labels, s.logits.argmax(1)), 1)
     return cm
 
-# %% ../nbs/13_evaluate.ipynb #6dcca0cf
+# %% ../nbs/13_evaluate.ipynb #91af9ab3
 def per_class_table(cm: np.ndarray, # confusion matrix from `confusion_matrix`
                     names: tuple # class names
                    ) -> list:
@@ -169,7 +169,7 @@ def markdown_table(rows: list, # dicts with the same keys
     return '\n'.join(['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] +
                      ['| ' + ' | '.join(cell(r, k) for k in head) + ' |' for r in rows])
 
-# %% ../nbs/13_evaluate.ipynb #a8230195
+# %% ../nbs/13_evaluate.ipynb #4ddeb1a9
 def plot_confusion(cm: np.ndarray, # confusion matrix
                    names: tuple, # class names
                    normalise: bool = True # show each row as shares of its class
@@ -196,7 +196,7 @@ def accuracy_report(scores: Scores, # labelled scores
     return dict(**topk_accuracy(scores), samples=len(scores), confusion=cm, per_class=per_class_table(cm, names),
                 pairs=confused_pairs(cm, names))
 
-# %% ../nbs/13_evaluate.ipynb #24268bc3
+# %% ../nbs/13_evaluate.ipynb #3948752b
 SPLIT_PARTS = ('train', 'val', 'test')
 
 def split_indices_of(store: PreparedStore, defaults, benchmark: str, part: str,
@@ -246,7 +246,7 @@ def evaluate_run(run_dir: str | Path, # a run folder written by `mmcl.learner.fi
     return evaluate_model(run_dir / 'skeleton.safetensors', p['dataset'], p.get('benchmark', ''), split, p.get('stream', 'joint'),
                           data_dir, p.get('window', 0), p.get('val_fraction', 0.0), p.get('seed', 1), **kwargs)
 
-# %% ../nbs/13_evaluate.ipynb #84dea056
+# %% ../nbs/13_evaluate.ipynb #2cdc8ff6
 def load_aligned(paths: list # score files (`Scores.save`), one per stream
                 ) -> list:
     "The score files, each reordered to the first file's sample order; refuses differing name sets or labels."
@@ -282,7 +282,7 @@ def combine(scores: list, # aligned `Scores`, one per stream
     logits = sum(wi * s.logits.astype(np.float64) for wi, s in zip(w, scores))
     return Scores(scores[0].names, logits, scores[0].labels)
 
-# %% ../nbs/13_evaluate.ipynb #25b14732
+# %% ../nbs/13_evaluate.ipynb #c8965f83
 def simplex_grid(streams: int, # number of weights
                  step: float = 0.1 # grid spacing; 1/step must be a whole number
                 ) -> np.ndarray:
@@ -308,7 +308,7 @@ def fit_weights(val_scores: list, # aligned validation `Scores`, one per stream
         if best_key is None or key < best_key: best, best_key = w, key
     return best
 
-# %% ../nbs/13_evaluate.ipynb #4006abb4
+# %% ../nbs/13_evaluate.ipynb #bb17e746
 FIXED_WEIGHTS = {'CTR-GCN (0.6, 0.6, 0.4, 0.4)': (0.6, 0.6, 0.4, 0.4), 'PYSKL (2:2:1:1)': (2, 2, 1, 1)}  # for (J, B, JM, BM)
 
 def ensemble_table(test: dict, # {stream name: test `Scores`}, aligned
@@ -333,7 +333,7 @@ def ensemble_weights(test: dict, # {stream name: test `Scores`}
         out['fitted on validation'] = tuple(np.round(fit_weights(align_scores(list(val.values()), list(val)), step), 4))
     return out
 
-# %% ../nbs/13_evaluate.ipynb #dafec8fe
+# %% ../nbs/13_evaluate.ipynb #084be1e4
 UTD_TO_NTU = {3: 22, 6: 95, 7: 62, 24: 8, 25: 7, 27: 79}  # UTD-MHAD action id -> 0-based NTU class (MMCL zero_shot_UM.py)
 TRANSFER_WINDOW = 64
 
@@ -346,7 +346,7 @@ def transfer_input(seq: SkeletonSequence, # a Kinect v1 (20-joint) or NTU (25-jo
     s = pad_actors(centre(trim_untracked(Sample(seq.name, xyz, seq.label, seq.meta))), 2, copy_single_actor=False)
     return SkeletonTransform.for_testing(stream, NTU25)(s.xyz.transpose(3, 0, 2, 1), len(s.xyz))
 
-# %% ../nbs/13_evaluate.ipynb #e5cc54ab
+# %% ../nbs/13_evaluate.ipynb #50e889a6
 @torch.no_grad()
 def transfer_scores(model: CTRGCN, # an NTU-layout, 2-person model (e.g. 120 NTU classes)
                     sequences, # `SkeletonSequence`s of the target dataset
@@ -394,7 +394,7 @@ def transfer_table(scores: Scores, refined: Scores | None = None) -> list:
     if refined is not None: rows.append(dict(method='w/ refine', samples=len(refined), **topk_accuracy(refined)))
     return rows
 
-# %% ../nbs/13_evaluate.ipynb #0981afe6
+# %% ../nbs/13_evaluate.ipynb #cc663fcd
 def utd_mhad_files(folder: str | Path # folder of UTD-MHAD `aA_sS_tT_skeleton.mat` files
                   ) -> list:
     "The skeleton files of the six actions MMCL transfers to, by action, subject and trial."
@@ -414,7 +414,7 @@ def utd_mhad_protocol(folder: str | Path, # folder of UTD-MHAD skeleton `.mat` f
     refined = refine_scores(scores, refiner, features) if refiner is not None else None
     return dict(scores=scores, refined=refined, table=transfer_table(scores, refined))
 
-# %% ../nbs/13_evaluate.ipynb #299846e7
+# %% ../nbs/13_evaluate.ipynb #e7d59897
 SYSU_TO_NTU = {0: 0, 2: 27, 3: 28, 4: 86, 6: 7}  # SYSU class (order of mmcl.classes.SYSU_CLASSES) -> 0-based NTU class; our choice
 
 def sysu_protocol(files, # (path, 0-based SYSU class) pairs; see `mmcl.classes.SYSU_CLASSES`
@@ -429,7 +429,7 @@ def sysu_protocol(files, # (path, 0-based SYSU class) pairs; see `mmcl.classes.S
     refined = refine_scores(scores, refiner, features) if refiner is not None else None
     return dict(scores=scores, refined=refined, table=transfer_table(scores, refined))
 
-# %% ../nbs/13_evaluate.ipynb #5af2d8f3
+# %% ../nbs/13_evaluate.ipynb #588d2dc6
 SHAPE_DATASETS = {('ntu25', 60): 'ntu60', ('ntu25', 120): 'ntu120', ('kinect20', 10): 'nwucla',
                   ('ntu25', len(SYNTHETIC_CLASSES)): 'synthetic'}
 
@@ -483,7 +483,7 @@ def raw_input(path: str | Path, # a raw skeleton file
     x = make_transforms(defaults, Stream(stream))[1](np.ascontiguousarray(s.xyz.transpose(3, 0, 2, 1)), len(s.xyz))
     return x, true
 
-# %% ../nbs/13_evaluate.ipynb #94493a4b
+# %% ../nbs/13_evaluate.ipynb #377c5d34
 @torch.no_grad()
 def predict_files(paths: list, # raw skeleton files
                   model: CTRGCN, # the model
@@ -505,7 +505,7 @@ def predict_files(paths: list, # raw skeleton files
                         true=names[true] if true >= 0 else None))
     return out
 
-# %% ../nbs/13_evaluate.ipynb #4bd479bd
+# %% ../nbs/13_evaluate.ipynb #3b27b129
 def format_prediction(result: dict) -> str:
     "The human-readable lines of one `predict_files` result."
     lines = [result['file'] + (f"  (file names class: {result['true']})" if result.get('true') else '')]
@@ -535,7 +535,7 @@ def main(argv: list | None = None # arguments (default: the command line)
     else: print('\n'.join(format_prediction(r) for r in results if 'error' not in r))
     return 1 if any('error' in r for r in results) else 0
 
-# %% ../nbs/13_evaluate.ipynb #a2e71c3f
+# %% ../nbs/13_evaluate.ipynb #a91b70de
 def export_onnx(model: CTRGCN, # the skeleton model
                 path: str | Path, # the `.onnx` file to write (atomically)
                 num_frames: int = 64 # the input window T the graph is traced with
