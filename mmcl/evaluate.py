@@ -5,12 +5,11 @@
 # %% auto #0
 __all__ = ['LAYOUTS', 'SPLIT_PARTS', 'FIXED_WEIGHTS', 'UTD_TO_NTU', 'TRANSFER_WINDOW', 'SYSU_TO_NTU', 'SHAPE_DATASETS',
            'NPY_LAYOUTS', 'model_metadata', 'load_skeleton_model', 'Scores', 'score_samples', 'topk_accuracy',
-           'confusion_matrix', 'per_class_table', 'confused_pairs', 'markdown_table', 'plot_confusion',
-           'accuracy_report', 'split_indices_of', 'evaluate_model', 'evaluate_run', 'load_aligned', 'align_scores',
-           'combine', 'simplex_grid', 'fit_weights', 'ensemble_table', 'ensemble_weights', 'transfer_input',
-           'transfer_scores', 'refine_scores', 'load_refiner', 'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol',
-           'sysu_protocol', 'model_settings', 'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction',
-           'main', 'export_onnx']
+           'confusion_matrix', 'per_class_table', 'markdown_table', 'accuracy_report', 'split_indices_of',
+           'evaluate_model', 'evaluate_run', 'load_aligned', 'align_scores', 'combine', 'simplex_grid', 'fit_weights',
+           'ensemble_table', 'ensemble_weights', 'transfer_input', 'transfer_scores', 'refine_scores', 'load_refiner',
+           'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol', 'sysu_protocol', 'model_settings',
+           'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction', 'main', 'export_onnx']
 
 # %% ../nbs/13_evaluate.ipynb #7f6a2242
 import argparse, json, sys
@@ -24,12 +23,13 @@ from torch.utils.data import DataLoader, Subset
 from .classes import class_names, SYNTHETIC_CLASSES
 from .data import PreparedStore, SkeletonDataset
 from .encoder import CTRGCN
-from .experiment import dataset_defaults, make_transforms, open_store, check_choice
+from .experiment import dataset_defaults, make_transforms, open_store, check_choice, split_indices
 from .files import atomic_path
 from .graph import NTU25, KINECT20, kinect20_to_ntu25
 from .prepare import Sample, centre, finish_sample, pad_actors, trim_untracked, read_ntu_sample, read_nwucla_sample
 from .sources import SkeletonSequence, utd_mhad_sequence, sysu_sequence
 from .transforms import SkeletonTransform, Stream
+from .show import plot_confusion, top_confusions
 
 # %% ../nbs/13_evaluate.ipynb #c64a392f
 LAYOUTS = {l.name: l for l in (NTU25, KINECT20)}
@@ -152,12 +152,6 @@ def per_class_table(cm: np.ndarray, # confusion matrix from `confusion_matrix`
                          confused_with=names[j] if cm[k, j] else '', confused_share=cm[k, j] / n))
     return rows
 
-def confused_pairs(cm: np.ndarray, names: tuple, n: int = 10) -> list:
-    "The `n` largest off-diagonal cells: (true name, predicted name, count, share of the true class)."
-    off = cm.copy(); np.fill_diagonal(off, 0)
-    cells = sorted(((int(off[i, j]), i, j) for i, j in zip(*np.nonzero(off))), key=lambda c: (-c[0], c[1], c[2]))[:n]
-    return [(names[i], names[j], c, c / cm[i].sum()) for c, i, j in cells]
-
 def markdown_table(rows: list, # dicts with the same keys
                    formats: dict = None # key -> format spec, e.g. {'accuracy': '.2%'}
                   ) -> str:
@@ -170,23 +164,6 @@ def markdown_table(rows: list, # dicts with the same keys
                      ['| ' + ' | '.join(cell(r, k) for k in head) + ' |' for r in rows])
 
 # %% ../nbs/13_evaluate.ipynb #4ddeb1a9
-def plot_confusion(cm: np.ndarray, # confusion matrix
-                   names: tuple, # class names
-                   normalise: bool = True # show each row as shares of its class
-                  ):
-    "A matplotlib figure of the confusion matrix (true class down, predicted class across)."
-    import matplotlib.pyplot as plt
-    m = cm / np.maximum(cm.sum(1, keepdims=True), 1) if normalise else cm
-    k = len(names); side = min(max(4, 0.25 * k + 2), 30)
-    fig, ax = plt.subplots(figsize=(side, side))
-    im = ax.imshow(m, cmap='Blues', vmin=0)
-    ax.set_xticks(range(k), names, rotation=90, fontsize=8 if k <= 60 else 4)
-    ax.set_yticks(range(k), names, fontsize=8 if k <= 60 else 4)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true')
-    fig.colorbar(im, ax=ax, fraction=0.046, label='share of the true class' if normalise else 'samples')
-    fig.tight_layout()
-    return fig
-
 def accuracy_report(scores: Scores, # labelled scores
                     names: tuple # class names (len = num_class)
                    ) -> dict:
@@ -194,7 +171,7 @@ def accuracy_report(scores: Scores, # labelled scores
     if len(names) != scores.num_class: raise ValueError(f"{len(names)} class names for {scores.num_class} classes")
     cm = confusion_matrix(scores)
     return dict(**topk_accuracy(scores), samples=len(scores), confusion=cm, per_class=per_class_table(cm, names),
-                pairs=confused_pairs(cm, names))
+                pairs=top_confusions(cm, names))
 
 # %% ../nbs/13_evaluate.ipynb #3948752b
 SPLIT_PARTS = ('train', 'val', 'test')
@@ -203,12 +180,7 @@ def split_indices_of(store: PreparedStore, defaults, benchmark: str, part: str,
                      val_fraction: float = 0.0, seed: int = 1) -> np.ndarray:
     "Store indices of a benchmark's 'train', 'val' or 'test' part (the validation share is cut as training cut it)."
     check_choice('split', part, SPLIT_PARTS)
-    try: from mmcl.experiment import split_indices
-    except ImportError: split_indices = None  # an mmcl without validation splits: only the official ones
-    if split_indices is not None: return np.asarray(split_indices(store, defaults, benchmark, val_fraction, seed)[part])
-    if part == 'val' or val_fraction:
-        raise ValueError(f"split='val' needs mmcl.experiment.split_indices, which this mmcl lacks")
-    return store.split(f'{benchmark}_{part}')
+    return np.asarray(split_indices(store, defaults, benchmark, val_fraction, seed)[part])
 
 def evaluate_model(model: str | Path | CTRGCN, # skeleton.safetensors (or checkpoint), or the encoder itself
                    dataset: str, # 'synthetic', 'ntu60', 'ntu120' or 'nwucla'
@@ -218,7 +190,7 @@ def evaluate_model(model: str | Path | CTRGCN, # skeleton.safetensors (or checkp
                    data_dir: str | Path = 'data', # where prepared stores live
                    window: int = 0, # input frames; 0 = the dataset's
                    val_fraction: float = 0.0, # the run's validation share (for split='val')
-                   seed: int = 1, # the run's seed (for split='val')
+                   seed: int = 1, # the run's validation seed, `val_seed` (for split='val')
                    batch_size: int = 64, workers: int = 0, device: str = 'cpu'
                   ) -> Scores:
     "Scores of a model on a split of a prepared dataset."
@@ -235,7 +207,7 @@ def evaluate_model(model: str | Path | CTRGCN, # skeleton.safetensors (or checkp
 
 def evaluate_run(run_dir: str | Path, # a run folder written by `mmcl.learner.fit` (params.json, skeleton.safetensors)
                  split: str = 'test', # 'train', 'val' or 'test'
-                 data_dir: str | Path = 'data', # where prepared stores live
+                 data_dir: str | Path | None = None, # where prepared stores live; None = the run's own `data_dir`
                  **kwargs # passed to `evaluate_model` (batch_size, workers, device)
                 ) -> Scores:
     "Scores of a run's exported model on a split rebuilt from its params.json."
@@ -244,7 +216,8 @@ def evaluate_run(run_dir: str | Path, # a run folder written by `mmcl.learner.fi
         if not (run_dir / f).is_file(): raise FileNotFoundError(f"{run_dir}: no {f}; is this a finished run folder?")
     p = json.loads((run_dir / 'params.json').read_text())
     return evaluate_model(run_dir / 'skeleton.safetensors', p['dataset'], p.get('benchmark', ''), split, p.get('stream', 'joint'),
-                          data_dir, p.get('window', 0), p.get('val_fraction', 0.0), p.get('seed', 1), **kwargs)
+                          data_dir or p.get('data_dir', 'data'), p.get('window', 0), p.get('val_fraction', 0.0),
+                          p.get('val_seed', 1), **kwargs)
 
 # %% ../nbs/13_evaluate.ipynb #2cdc8ff6
 def load_aligned(paths: list # score files (`Scores.save`), one per stream
