@@ -6,7 +6,7 @@
 __all__ = ['DEFAULTS', 'RGB_ENCODERS', 'DatasetDefaults', 'coerce', 'check_choice', 'dataset_defaults', 'make_recipe',
            'open_store', 'split_indices', 'make_transforms', 'make_loaders', 'make_encoder', 'make_rgb_encoder',
            'make_learner', 'co_learning_inputs', 'check_device', 'TrainParams', 'tell', 'epoch_line', 'best_test_epoch',
-           'result_lines', 'plot_history', 'results_table']
+           'result_lines', 'results_table']
 
 # %% ../nbs/12_experiment.ipynb #a2d38963
 import os, sys
@@ -334,18 +334,6 @@ def result_lines(history: list, # per-epoch metrics from `mmcl.learner.fit`
     if val is not None: result += f"; validation top-1 {100 * val['test_top1']:.2f}%"
     if best is not None: result += f" (best test epoch {best['epoch'] + 1}: {100 * best['test_top1']:.2f}%, for comparison only)"
     return [result, f'run folder: {run_dir}', f'evaluate it: papermill nbs/evaluate.ipynb eval.ipynb -p run {run_dir}']
-
-def plot_history(history: list # per-epoch metrics from `mmcl.learner.fit`
-                ):
-    "Loss and top-1/top-5 accuracy per epoch (counted from 1), side by side."
-    import matplotlib.pyplot as plt
-    ep = [h['epoch'] + 1 for h in history]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3))
-    for k in ('train_loss', 'test_loss'): a.plot(ep, [h[k] for h in history], marker='o', label=k)
-    for k in ('train_top1', 'test_top1', 'test_top5'): b.plot(ep, [100 * h[k] for h in history], marker='o', label=k)
-    for ax in (a, b): ax.set_xlabel('epoch'); ax.set_xticks(ep if len(ep) <= 12 else ax.get_xticks()); ax.legend()
-    b.set_ylabel('%')
-    return fig
 
 def results_table(history: list) -> str:
     "A markdown table of every epoch (counted from 1); the best test epoch is marked as such."
