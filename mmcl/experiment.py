@@ -333,7 +333,7 @@ def result_lines(history: list, # per-epoch metrics from `mmcl.learner.fit`
     result = f"result (last epoch, {last['epoch'] + 1}): test top-1 {100 * last['test_top1']:.2f}%, top-5 {100 * last['test_top5']:.2f}%"
     if val is not None: result += f"; validation top-1 {100 * val['test_top1']:.2f}%"
     if best is not None: result += f" (best test epoch {best['epoch'] + 1}: {100 * best['test_top1']:.2f}%, for comparison only)"
-    return [result, f'run folder: {run_dir}', f'evaluate it: papermill nbs/evaluate.ipynb eval.ipynb -p run {run_dir}']
+    return [result, f'run folder: {run_dir}', f'evaluate it: papermill nbs/evaluate.ipynb eval.ipynb -p run_dir {run_dir}']
 
 def results_table(history: list) -> str:
     "A markdown table of every epoch (counted from 1); the best test epoch is marked as such."

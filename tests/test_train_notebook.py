@@ -48,7 +48,7 @@ def test_train_notebook_learns_on_synthetic(tmp_path):
     assert [terminal.count(f'epoch {e}/3: train loss') for e in (1, 2, 3)] == [1, 1, 1], terminal
     assert 'result (last epoch, 3): test top-1' in terminal and 'validation top-1' in terminal
     assert f'run folder: runs/synthetic-xsub-joint-seed1' in terminal
-    assert 'evaluate it: papermill nbs/evaluate.ipynb eval.ipynb -p run runs/synthetic-xsub-joint-seed1' in terminal
+    assert 'evaluate it: papermill nbs/evaluate.ipynb eval.ipynb -p run_dir runs/synthetic-xsub-joint-seed1' in terminal
     # what it learned, 0-based epochs in metrics.jsonl
     hist = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
     assert [h['epoch'] for h in hist] == [0, 1, 2] and hist[-1]['train_loss'] < hist[0]['train_loss']
