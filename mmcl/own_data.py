@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SPLIT', 'IN_TRAIN', 'prepare_arrays', 'prepare_hf', 'defaults_for_store']
 
-# %% ../nbs/12a_own_data.ipynb #2683e0e2
+# %% ../nbs/12a_own_data.ipynb #ec7f4b48
 from pathlib import Path
 import numpy as np
 from .graph import Layout
@@ -15,7 +15,7 @@ from .data import PreparedStore
 from .learner import Recipe, NTU_RECIPE
 from .experiment import DatasetDefaults
 
-# %% ../nbs/12a_own_data.ipynb #3982d790
+# %% ../nbs/12a_own_data.ipynb #24f39677
 SPLIT = 'split'  # the benchmark of a store of your own: its loaders use 'split_train' and 'split_test'
 IN_TRAIN = 'in_train'  # meta field recording explicit training indices (1 = training)
 
@@ -81,7 +81,7 @@ def _check_shape(x: np.ndarray, name: str, layout: Layout) -> np.ndarray:
     if x.shape[3] == 2: x = np.concatenate([x, np.zeros(x.shape[:3] + (1,), x.dtype)], 3)
     return x.astype(np.float32, copy=False)
 
-# %% ../nbs/12a_own_data.ipynb #1bca6ebe
+# %% ../nbs/12a_own_data.ipynb #d5bbb14f
 def prepare_arrays(sequences, # skeleton arrays (T, V, C) for one person or (T, M, V, C), C = 3 (x, y, z) or 2; a list, or anything iterable twice
                    labels, # class per sequence: 0-based indices, or class names (strings)
                    layout: Layout, # the joint layout of the V joints, in your joint order
@@ -113,7 +113,7 @@ def prepare_arrays(sequences, # skeleton arrays (T, V, C) for one person or (T, 
     write_store(spec, records, out)
     return PreparedStore(out)
 
-# %% ../nbs/12a_own_data.ipynb #4e9164ef
+# %% ../nbs/12a_own_data.ipynb #750b0c6d
 class _Rows:
     "A `datasets.Dataset` column as arrays, read in batches; iterable more than once."
     def __init__(self, ds, column: str, batch_size: int = 64): self.ds, self.column, self.batch_size = ds, column, batch_size
@@ -161,7 +161,7 @@ def prepare_hf(data, # a `datasets.Dataset`, or the path (or paths) of Parquet f
     return prepare_arrays(_Rows(ds, skeleton_column), ds[label_column], layout, out, split,
                           ds[name_column] if name_column else None, class_names, {c: ds[c] for c in meta_columns})
 
-# %% ../nbs/12a_own_data.ipynb #13fd7b44
+# %% ../nbs/12a_own_data.ipynb #b6e5e9ed
 def defaults_for_store(store: PreparedStore | Path, # a prepared store (e.g. from `prepare_arrays` or `prepare_hf`) or its folder
                        recipe: Recipe = NTU_RECIPE, # optimisation defaults (override per run with `mmcl.experiment.make_recipe`)
                        window: int = 64 # input frames of the crop-resize feeder

@@ -431,6 +431,9 @@ def prepare(dataset: str | DatasetSpec,  # dataset name ('ntu60', 'ntu120', 'nwu
            ) -> dict:
     "Prepare a dataset's raw files into a memory-mapped store in `out`; the store description."
     spec = dataset if isinstance(dataset, DatasetSpec) else dataset_spec(dataset)
+    if not isinstance(raw, (str, Path)):  # e.g. a list of `from_arrays` records
+        raise TypeError(f'prepare reads raw files from a folder, got {type(raw).__name__} for raw — for sequences in memory use '
+                        f'mmcl.own_data.prepare_arrays (or mmcl.prepare.write_store with a DatasetSpec)')
     raw, out = Path(raw), Path(out)
     files = _raw_files(spec, raw)
     num_raw = len(files)
