@@ -10,6 +10,7 @@ import json, os
 from pathlib import Path
 import numpy as np
 import torch
+from .graph import Layout, NTU25, KINECT20
 from .prepare import STORE_FORMAT
 from torch.utils.data import Dataset, DataLoader, Sampler
 
@@ -40,6 +41,9 @@ class PreparedStore:
             raise FileNotFoundError(f'{self.path} is not a complete prepared store (no store.json): '
                                     f'run mmcl_prepare (see data/README.md)')
         self.info = self._read_info()
+        self.layout, self.class_names = self._read_layout(), self.info.get('class_names')
+        if self.class_names is not None and len(self.class_names) != self.info['num_class']:
+            self._bad('store.json', f'{len(self.class_names)} class names for {self.info["num_class"]} classes')
         self.index = self._read_index()
         self._layouts = {a: self._check_array(a, C) for a, C in (('xyz', 3), ('colour', 2)) if a == 'xyz' or self.info['has_colour']}
         self._files, self._pid = {}, os.getpid()
@@ -55,6 +59,17 @@ class PreparedStore:
         missing = {'dataset', 'num_class', 'num_actors', 'num_joints', 'dtype', 'has_colour', 'num_samples', 'num_frames', 'splits'} - set(info)
         if missing: self._bad('store.json', f'no {", ".join(sorted(missing))}')
         return info
+
+    def _read_layout(self) -> Layout:
+        "The joint layout recorded in store.json (or, in a store written before layouts were recorded, the one it names)."
+        record, known = self.info.get('joint_layout'), {l.name: l for l in (NTU25, KINECT20)}
+        if record is None:
+            if self.info.get('layout') not in known: self._bad('store.json', f'no joint_layout, and layout {self.info.get("layout")!r} is not one mmcl knows')
+            return known[self.info['layout']]
+        try: layout = Layout(record['name'], tuple(record['joints']), tuple(map(tuple, record['inward'])), record['centre'], record['origin_joint'])
+        except (KeyError, TypeError, ValueError) as e: self._bad('store.json', f'joint_layout is not a valid layout ({type(e).__name__}: {e})')
+        if layout.num_joints != self.info['num_joints']: self._bad('store.json', f'joint_layout has {layout.num_joints} joints, num_joints says {self.info["num_joints"]}')
+        return layout
 
     def _read_index(self) -> dict:
         try:

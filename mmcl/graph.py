@@ -17,13 +17,16 @@ class Layout:
     name: str  # short name, e.g. 'ntu25'
     joints: tuple  # joint names in storage order
     inward: tuple  # (child, parent) pairs, 0-based, pointing towards `centre`
-    centre: int  # 0-based index of the centre joint
+    centre: int  # 0-based index of the centre joint (the root of the graph)
+    origin_joint: int | None = None  # 0-based joint that centring moves to the origin; None: `centre`
 
     def __post_init__(self):
         V = len(self.joints)
         bad = [e for e in self.inward if not all(0 <= j < V for j in e)]
         if bad: raise ValueError(f"{self.name}: edges {bad} name joints outside 0..{V-1}")
         if not 0 <= self.centre < V: raise ValueError(f"{self.name}: centre {self.centre} outside 0..{V-1}")
+        if self.origin_joint is None: object.__setattr__(self, 'origin_joint', self.centre)
+        if not 0 <= self.origin_joint < V: raise ValueError(f"{self.name}: origin_joint {self.origin_joint} outside 0..{V-1}")
 
     @property
     def num_joints(self): return len(self.joints)
@@ -46,7 +49,7 @@ NTU25 = Layout(
     inward=_zero_based([(1, 2), (2, 21), (3, 21), (4, 3), (5, 21), (6, 5), (7, 6), (8, 7), (9, 21), (10, 9),
                         (11, 10), (12, 11), (13, 1), (14, 13), (15, 14), (16, 15), (17, 1), (18, 17), (19, 18),
                         (20, 19), (22, 23), (23, 8), (24, 25), (25, 12)]),
-    centre=20)
+    centre=20, origin_joint=1)  # centring on the spine mid, as CTR-GCN data/ntu/seq_transformation.py
 
 # %% ../nbs/00_graph.ipynb #f6190a69
 KINECT20 = Layout(
@@ -57,7 +60,7 @@ KINECT20 = Layout(
     # 1-based, as in CTR-GCN graph/ucla.py
     inward=_zero_based([(1, 2), (2, 3), (4, 3), (5, 3), (6, 5), (7, 6), (8, 7), (9, 3), (10, 9), (11, 10),
                         (12, 11), (13, 1), (14, 13), (15, 14), (16, 15), (17, 1), (18, 17), (19, 18), (20, 19)]),
-    centre=2)
+    centre=2, origin_joint=1)  # centring on the spine, as CTR-GCN feeders/feeder_ucla.py
 
 # %% ../nbs/00_graph.ipynb #5c873930
 def depths(layout: Layout  # the skeleton layout

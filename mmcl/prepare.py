@@ -148,7 +148,7 @@ def trim_untracked(s: Sample) -> Sample:
     colour = None if s.colour is None else s.colour[keep]
     return Sample(s.name, s.xyz[keep], s.label, s.meta, colour, s.start + int(t[0]), s.origin, s.num_actors)
 
-def centre(s: Sample, joint: int = 1  # 0-based joint to centre on (joint 2, spine mid)
+def centre(s: Sample, joint: int  # 0-based joint to centre on: the layout's `origin_joint`
           ) -> Sample:
     "The sample with actor 1's `joint` in its first tracked frame subtracted from every tracked entry."
     mask = tracked(s.xyz)
@@ -198,6 +198,13 @@ class DatasetSpec:
     raw_dir: str = ''  # default raw folder under data/raw/
     source: str = ''  # where users get the data
     missing_list: str = ''  # NTU: the official missing-skeleton list's file name (expected beside raw_dir)
+    class_names: tuple = ()  # class names in label order, recorded in store.json; () = unnamed
+
+    def __post_init__(self):
+        unknown = [b.name for b in self.benchmarks if b.key not in self.meta_keys]
+        if unknown: raise ValueError(f'{self.name}: benchmarks {unknown} split on fields that are not among the meta keys {self.meta_keys}')
+        if self.class_names and len(self.class_names) != self.num_class:
+            raise ValueError(f'{self.name}: {len(self.class_names)} class names for {self.num_class} classes')
 
     def includes(self, name: str) -> bool:
         "Whether a raw file name belongs to this dataset."
@@ -247,8 +254,14 @@ STORE_FORMAT = 2  # bump when the store's layout or meaning changes (2: the refe
 _F16_MAX = float(np.finfo(np.float16).max)
 
 def finish_sample(s: Sample, spec: DatasetSpec, copy_single_actor: bool) -> Sample:
-    "Trim, centre and pad a read sample; refuse coordinates float16 cannot hold."
-    s = pad_actors(centre(trim_untracked(s)), spec.num_actors, copy_single_actor)
+    "Trim, centre and pad a read sample; refuse a sample without the dataset's meta fields or coordinates float16 cannot hold."
+    missing = [k for k in spec.meta_keys if k not in s.meta]
+    if missing: raise ValueError(f'{s.name}: no meta field {", ".join(map(repr, missing))} — every {spec.name} sample needs {", ".join(spec.meta_keys)}')
+    wrong = [k for k in spec.meta_keys if isinstance(s.meta[k], bool) or not isinstance(s.meta[k], (int, np.integer))]
+    if wrong: raise ValueError(f'{s.name}: meta field {wrong[0]!r} is {s.meta[wrong[0]]!r}; meta fields must be integers')
+    if s.xyz.ndim != 4 or s.xyz.shape[2] != spec.layout.num_joints:
+        raise ValueError(f'{s.name}: xyz has shape {s.xyz.shape}, {spec.name} needs (T, M, {spec.layout.num_joints}, 3) for layout {spec.layout.name}')
+    s = pad_actors(centre(trim_untracked(s), spec.layout.origin_joint), spec.num_actors, copy_single_actor)
     if not np.isfinite(s.xyz).all(): raise ValueError(f'{s.name}: non-finite coordinates')
     if np.abs(s.xyz).max() >= _F16_MAX: raise ValueError(f'{s.name}: coordinates beyond float16 range ({np.abs(s.xyz).max():.3g})')
     if s.colour is not None: s.colour = np.clip(s.colour, -_F16_MAX, _F16_MAX)
@@ -330,6 +343,11 @@ def _concatenate_npy(path: Path, parts, shape: tuple):
             if f.tell() != end: raise ValueError(f'{path}: wrote {f.tell() - start} bytes of rows, expected {end - start} for shape {shape}')
 
 # %% ../nbs/02_prepare.ipynb #ba15076e
+def _layout_record(layout: Layout) -> dict:
+    "The layout as plain JSON, so a store of any layout can be trained without its code."
+    return dict(name=layout.name, joints=list(layout.joints), inward=[list(e) for e in layout.inward],
+                centre=layout.centre, origin_joint=layout.origin_joint)
+
 def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
     "Concatenate finished shards into the store in `out`; the store description (also written, last, as store.json)."
     loaded = [np.load(p) for p in shards]
@@ -352,7 +370,9 @@ def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
     store = dict(format=STORE_FORMAT, dataset=spec.name, layout=spec.layout.name, num_class=spec.num_class,
                  num_actors=spec.num_actors, num_joints=spec.layout.num_joints, dtype=np.dtype(STORE_DTYPE).name,
                  copy_single_actor=info['copy_single_actor'], has_colour=has_colour, num_samples=len(idx['name']),
-                 num_frames=shape[0], fingerprint=info['fingerprint'],
+                 num_frames=shape[0], fingerprint=info['fingerprint'], joint_layout=_layout_record(spec.layout),
+                 class_names=list(spec.class_names) or None, meta_keys=list(spec.meta_keys),
+                 benchmarks={b.name: dict(key=b.key, train_values=sorted(b.train_values)) for b in spec.benchmarks},
                  splits={b.name: dict(train=int(v.sum()), test=int((~v).sum())) for b, v in zip(spec.benchmarks, train.values())})
     for z in loaded: z.close()
     write_json(out / 'store.json', store)
@@ -360,7 +380,7 @@ def assemble(spec: DatasetSpec, shards: list, out: Path, info: dict) -> dict:
 
 # %% ../nbs/02_prepare.ipynb #c86306b0
 def write_store(spec: DatasetSpec,  # the dataset the samples belong to
-                samples,  # iterable of read (not yet finished) `Sample`s
+                samples,  # iterable of read (not yet finished) `Sample`s or `SkeletonSequence`s (e.g. from `from_arrays`)
                 out: Path,  # store folder to create
                 copy_single_actor: bool | None = None,  # None: the dataset's convention
                 shard_size: int = 500  # samples held in memory at a time
@@ -372,6 +392,9 @@ def write_store(spec: DatasetSpec,  # the dataset the samples belong to
     (out / 'shards').mkdir(parents=True, exist_ok=True)
     paths, chunk, names = [], [], hashlib.sha1()
     for s in itertools.chain(samples, [None]):  # None flushes the last shard
+        if isinstance(s, SkeletonSequence):
+            if s.layout != spec.layout: raise ValueError(f'{s.name}: layout {s.layout.name}, but {spec.name} stores layout {spec.layout.name}')
+            s = sequence_sample(s)
         if s is not None: chunk.append((s.name, finish_sample(s, spec, copy), '')); names.update(s.name.encode())
         if chunk and (s is None or len(chunk) == shard_size):
             paths.append(out / 'shards' / f'{len(paths):05d}.npz'); _write_shard(paths[-1], chunk, spec.meta_keys); chunk = []
@@ -408,6 +431,9 @@ def prepare(dataset: str | DatasetSpec,  # dataset name ('ntu60', 'ntu120', 'nwu
            ) -> dict:
     "Prepare a dataset's raw files into a prepared store in `out`; the store description."
     spec = dataset if isinstance(dataset, DatasetSpec) else dataset_spec(dataset)
+    if not isinstance(raw, (str, Path)):  # e.g. a list of `from_arrays` records
+        raise TypeError(f'prepare reads raw files from a folder, got {type(raw).__name__} for raw — for sequences in memory use '
+                        f'mmcl.own_data.prepare_arrays (or mmcl.prepare.write_store with a DatasetSpec)')
     raw, out = Path(raw), Path(out)
     files = _raw_files(spec, raw)
     num_raw = len(files)

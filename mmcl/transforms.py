@@ -213,7 +213,7 @@ class SkeletonTransform:
 
 # %% ../nbs/04_transforms.ipynb #8f9537bd
 def centre_on_joint(x: np.ndarray,  # one sample (3, T, V, M) without padded frames
-                    joint: int = 1  # the joint whose first-frame position becomes the origin (first person)
+                    joint: int  # the joint whose first-frame position becomes the origin (first person): the layout's `origin_joint`
                    ) -> np.ndarray:
     "Subtract one joint's first-frame position from every joint of every frame."
     x = check_sample(x)
@@ -277,7 +277,7 @@ class UclaTransform:
         x = check_sample(x, self.layout)
         if valid_len is None: valid_len = valid_length(x)
         _check_valid_len(valid_len, x.shape[1])
-        x = centre_on_joint(x[:, :valid_len])
+        x = centre_on_joint(x[:, :valid_len], self.layout.origin_joint)
         if self.train:
             rng = np.random.default_rng() if rng is None else rng
             degrees_x, degrees_y = rng.uniform(-self.max_degrees, self.max_degrees, 2)
