@@ -78,11 +78,18 @@ def check_choice(name: str, # the parameter's name, as the driver spells it
     if value not in allowed: raise ValueError(f"{name}={value!r} is not allowed; choose one of: {', '.join(map(repr, allowed))}")
     return value
 
-def dataset_defaults(dataset: str, # 'synthetic', 'ntu60', 'ntu120' or 'nwucla'
-                     benchmark: str = '' # one of the dataset's benchmarks; '' = its first
+def dataset_defaults(dataset: str, # 'synthetic', 'ntu60', 'ntu120', 'nwucla', or the folder name of a store of your own
+                     benchmark: str = '', # one of the dataset's benchmarks; '' = its first
+                     data_dir: str | Path = 'data' # where prepared stores live (for a store of your own)
                     ) -> tuple:
     "The dataset's defaults and the benchmark to use, both checked."
-    d = DEFAULTS[check_choice('dataset', dataset, DEFAULTS)]
+    own = Path(data_dir) / dataset / 'store.json'
+    if dataset in DEFAULTS: d = DEFAULTS[dataset]
+    elif own.is_file():  # written by mmcl.own_data.prepare_arrays / prepare_hf: its store.json holds layout, classes, split
+        from mmcl.own_data import defaults_for_store  # own_data builds on this module
+        d = defaults_for_store(own.parent)
+    else: raise ValueError(f"dataset={dataset!r}: not one of {', '.join(DEFAULTS)}, and there is no store of your own at {own.parent} "
+                           f"(make one with mmcl.own_data.prepare_arrays or prepare_hf, or set data_dir)")
     return d, check_choice('benchmark', benchmark or d.benchmarks[0], d.benchmarks)
 
 def make_recipe(defaults: DatasetDefaults, epochs: int = 0, batch_size: int = 0, lr: float = 0.0,
@@ -136,10 +143,12 @@ def split_indices(store: PreparedStore, # the dataset's prepared store
     check_choice('benchmark', benchmark, defaults.benchmarks)
     if not 0 <= val_fraction < 1: raise ValueError(f"val_fraction={val_fraction!r} must be in [0, 1)")
     train, test = store.split(f'{benchmark}_train'), store.split(f'{benchmark}_test')
+    if not val_fraction: return {'train': train, 'val': train[:0], 'test': test}
+    if f'meta_{defaults.subject_key}' not in store.index:
+        raise ValueError(f"{store.path}: val_fraction needs each sample's {defaults.subject_key!r}, which the store does not hold")
     subject = store.index[f'meta_{defaults.subject_key}']
     pool = np.unique(subject[train])
-    held = int(val_fraction * len(pool) + 0.5) if val_fraction else 0
-    if val_fraction and held == 0: held = 1
+    held = max(1, int(val_fraction * len(pool) + 0.5))
     if held >= len(pool):
         raise ValueError(f"val_fraction={val_fraction}: holding out {held} of the {len(pool)} training subjects leaves none to train on")
     is_val = np.isin(subject[train], np.random.default_rng(seed).choice(pool, held, replace=False))
@@ -237,7 +246,7 @@ def check_device(device: str # 'auto', 'cpu', 'cuda' or 'cuda:N'
 @dataclass(frozen=True)
 class TrainParams:
     "The training driver's parameters, coerced from what papermill gives and checked at construction."
-    dataset: str = 'synthetic' # synthetic, ntu60, ntu120 or nwucla
+    dataset: str = 'synthetic' # synthetic, ntu60, ntu120, nwucla, or the folder name of your own store in data_dir
     benchmark: str = '' # one of the dataset's benchmarks; '' = its first (filled in)
     stream: str = 'joint' # joint, bone, joint_motion or bone_motion
     epochs: int = 0 # 0 = the recipe's
@@ -266,7 +275,7 @@ class TrainParams:
 
     def __post_init__(self):
         for f in fields(self): object.__setattr__(self, f.name, coerce(f.name, getattr(self, f.name), f.type))
-        object.__setattr__(self, 'benchmark', dataset_defaults(self.dataset, self.benchmark)[1])
+        object.__setattr__(self, 'benchmark', dataset_defaults(self.dataset, self.benchmark, self.data_dir)[1])
         check_choice('stream', self.stream, [s.value for s in Stream])
         check_choice('rgb_encoder', self.rgb_encoder, RGB_ENCODERS)
         for name in ('fam_weight', 'frm_weight', 'rgb_size', 'seed', 'val_seed', 'workers'):
@@ -286,7 +295,7 @@ class TrainParams:
         "The parameters of these names in `namespace`, checked: `TrainParams.from_namespace(globals())` in a driver."
         return cls(**{f.name: namespace[f.name] for f in fields(cls)})
     @property
-    def defaults(self) -> DatasetDefaults: return DEFAULTS[self.dataset]
+    def defaults(self) -> DatasetDefaults: return dataset_defaults(self.dataset, self.benchmark, self.data_dir)[0]
     @property
     def recipe(self) -> Recipe: return make_recipe(self.defaults, self.epochs, self.batch_size, self.lr, self.warmup_epochs, self.milestones)
     @property

@@ -177,4 +177,5 @@ def defaults_for_store(store: PreparedStore | Path, # a prepared store (e.g. fro
     spec = DatasetSpec(store.path.name, store.layout, None, '', store.num_class, info['num_actors'], info['copy_single_actor'],
                        benchmarks, tuple(info['meta_keys']), source=f'a store of your own in {store.path}',
                        class_names=tuple(store.class_names or ()))
-    return DatasetDefaults(spec, recipe, window)
+    subject = dict(subject_key='subject') if 'subject' in info['meta_keys'] else {}  # validation splits hold out whole subjects
+    return DatasetDefaults(spec, recipe, window, **subject)
