@@ -295,6 +295,8 @@ def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
         _set_epoch(train_loader, epoch)
         m = {'epoch': epoch, 'lr': optimizer.param_groups[0]['lr']}
         m |= train_epoch(model, train_loader, optimizer, d, scaler, bar)
+        if d.world_size > 1:  # batch-norm statistics are per process: test, like the export, with rank 0's
+            for b in learner.buffers(): dist.broadcast(b, 0)
         m |= evaluate(learner.encoder, test_loader, d)
         m['seconds'] = round(time.perf_counter() - t0, 2)
         scheduler.step()
