@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CTRGC', 'unit_gcn', 'TemporalConv', 'MultiScaleTemporalConv', 'unit_tcn', 'TCN_GCN_unit', 'CTRGCN',
-           'count_parameters', 'macs_per_sample', 'load_checkpoint']
+           'count_parameters', 'macs_per_sample', 'load_weights_only', 'load_checkpoint', 'load_state_strictly']
 
 # %% ../nbs/06_encoder.ipynb #2a966e17
 import math
@@ -193,13 +193,29 @@ def macs_per_sample(model: CTRGCN, # the encoder
 _ENCODER_PREFIXES = ('data_bn.', 'fc.') + tuple(f'l{i}.' for i in range(1, 11))
 _WRAPPER_KEYS = ('state_dict', 'model', 'model_state_dict', 'weights', 'net')
 
+def _first_line(e: Exception) -> str:
+    "The informative line of a loading error (torch's weights-only errors start with advice we do not give)."
+    text = str(e).partition('WeightsUnpickler error:')[2] or str(e)
+    return next((l.strip() for l in text.splitlines() if l.strip()), type(e).__name__)[:200]
+
+def load_weights_only(path: str | Path # a file written by torch.save
+                     ):
+    "The object in a torch file, read with `weights_only=True` (tensors and plain values only: no code runs)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        wanted = str(e).partition('Unsupported global: GLOBAL ')[2].split(' ')[0]
+        if wanted: raise ValueError(f"{path}: refused: it holds a pickled Python object ({wanted}), not only tensors and plain values, and "
+                                    "mmcl never runs code from a file: re-save it as a plain state dict, or as safetensors") from None
+        raise ValueError(f"{path}: truncated or not a torch file ({type(e).__name__}: {_first_line(e)}): restore or re-create it") from None
+
 def _read_state(path: Path) -> dict:
     if path.suffix == '.safetensors':
         from safetensors.torch import load_file
-        return load_file(str(path))
-    try: obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path}: not a readable weights-only torch checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        try: return load_file(str(path))
+        except Exception as e: raise ValueError(f"{path}: truncated or not a safetensors file ({_first_line(e)}): restore or re-create it") from None
+    obj = load_weights_only(path)
     while isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
         inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), dict)), None)
         if inner is None: break
@@ -222,6 +238,25 @@ def load_checkpoint(path: str | Path # CTR-GCN, MMCL-Action or mmcl checkpoint (
             if k.startswith(prefix) and k[len(prefix):].startswith(_ENCODER_PREFIXES)}
 
 # %% ../nbs/06_encoder.ipynb #d7313c6b
+def load_state_strictly(model: nn.Module, # the model to fill
+                        state: dict, # its state dict, e.g. from `load_checkpoint`
+                        source: str | Path # where `state` came from, for the error message
+                       ) -> nn.Module:
+    "Load `state` into `model` strictly; a mismatch is one line naming `source`, what it holds and what the model expects."
+    own = model.state_dict()
+    wrong = [k for k in state if k in own and state[k].shape != own[k].shape]
+    # the class count is the fc of the module that owns a CTR-GCN input batch norm (not, say, an RGB ResNet's fc)
+    fc = next((k for k in wrong if k.endswith('fc.weight') and k[:-len('fc.weight')] + 'data_bn.weight' in own), None)
+    if fc: raise ValueError(f"{source}: holds a {state[fc].shape[0]}-class encoder, the model has {own[fc].shape[0]} classes: "
+                            f"use a checkpoint of this dataset, or build the model from the file (CTRGCN.from_checkpoint)")
+    if wrong: raise ValueError(f"{source}: {wrong[0]} is {tuple(state[wrong[0]].shape)} in the file, {tuple(own[wrong[0]].shape)} in the model "
+                               f"({len(wrong)} tensors differ): the file holds another architecture; build the model from the file")
+    missing, unexpected = sorted(own.keys() - state.keys()), sorted(state.keys() - own.keys())
+    if missing or unexpected: raise ValueError(f"{source}: the file's tensors are not the model's ({len(missing)} missing, e.g. {missing[:2]}; "
+                                               f"{len(unexpected)} unexpected, e.g. {unexpected[:2]}): the file holds another model")
+    model.load_state_dict(state, strict=True)
+    return model
+
 @classmethod
 def _from_checkpoint(cls, path: str | Path, # checkpoint file (see `load_checkpoint`)
                      layout: Layout | None = None # skeleton layout; by default NTU25 for 25 joints, KINECT20 for 20
@@ -233,7 +268,11 @@ def _from_checkpoint(cls, path: str | Path, # checkpoint file (see `load_checkpo
         layout = {l.num_joints: l for l in (NTU25, KINECT20)}.get(V)
         if layout is None: raise ValueError(f"{path}: {V} joints; pass the layout explicitly")
     model = cls(num_class, layout, state['data_bn.weight'].shape[0] // (V * in_channels), in_channels)
-    model.load_state_dict(state, strict=True)
-    return model
+    return load_state_strictly(model, state, path)
 
-CTRGCN.from_checkpoint = _from_checkpoint
+def _load_weights(self, path: str | Path # checkpoint file (see `load_checkpoint`)
+                 ) -> CTRGCN:
+    "Load the encoder weights of `path` into this model, strictly; returns the model."
+    return load_state_strictly(self, load_checkpoint(path), path)
+
+CTRGCN.from_checkpoint, CTRGCN.load_weights = _from_checkpoint, _load_weights

@@ -303,11 +303,11 @@ class TrainParams:
         modules = ''.join(m for m, on in (('-fam', self.fam), ('-frm', self.frm)) if on)
         return f'{self.dataset}-{self.benchmark}-{self.stream}{modules}-seed{self.seed}'
 
-    def record(self, device) -> dict:
-        "What defines the run, for its params.json: enough to rebuild its data, split and model (`split_indices`)."
+    def record(self) -> dict:
+        "What defines the run, for its params.json: enough to rebuild its data, split and model (`split_indices`); the device is in env.json, so a run resumes on another device."
         keep = {k: v for k, v in asdict(self).items() if k not in ('out_dir', 'resume', 'workers', 'device')}
         if not self.fam: keep |= dict(rgb_encoder=None, rgb_weights='', rgb_size=0, crops_dir='')
-        return keep | dict(device=str(device), recipe=self.recipe.__dict__, window=self.defaults.window)
+        return keep | dict(recipe=self.recipe.__dict__, window=self.defaults.window)
 
 # %% ../nbs/12_experiment.ipynb #1b504388
 def tell(line: str # one line of progress or result

@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['NTU_RECIPE', 'NWUCLA_RECIPE', 'Recipe', 'make_optimizer', 'make_scheduler', 'CoLearner', 'topk_correct', 'Dist',
-           'pick_device', 'setup_distributed', 'rng_state', 'set_rng_state', 'save_atomic', 'load_checkpoint_file',
-           'environment', 'export_skeleton', 'as_batch', 'train_epoch', 'evaluate', 'fit']
+           'pick_device', 'setup_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint_file',
+           'environment', 'export_skeleton', 'run_record', 'check_same_run', 'as_batch', 'train_epoch', 'evaluate',
+           'fit']
 
 # %% ../nbs/11_learner.ipynb #ef8b2ad4
 import json, os, platform, random, sys, time
@@ -16,9 +17,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
-from .encoder import CTRGCN
+from .encoder import CTRGCN, load_weights_only, load_state_strictly
 from .fam import FAM_WEIGHT
 from .frm import Refiner, refinement_loss, FRM_WEIGHT
+from .files import atomic_path, write_json, write_text
 
 # %% ../nbs/11_learner.ipynb #27887a3f
 @dataclass(frozen=True)
@@ -125,29 +127,34 @@ def setup_distributed(device: str = 'auto' # as in `pick_device`; under torchrun
 
 # %% ../nbs/11_learner.ipynb #31c89098
 def rng_state() -> dict:
-    "Random states of Python, NumPy and torch, as tensors and plain values."
-    state = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
+    "Random states of Python, NumPy and torch, as tensors and plain values (what weights-only loading accepts)."
+    version, words, gauss = random.getstate()
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {'python': {'version': version, 'state': torch.tensor(words, dtype=torch.int64), 'gauss': gauss},
+             'numpy': {'kind': kind, 'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos),
+                       'has_gauss': int(has_gauss), 'cached_gaussian': float(cached)},
+             'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
 def set_rng_state(state: dict):
     "Restore what `rng_state` captured."
-    random.setstate(tuple(tuple(s) if isinstance(s, list) else s for s in state['python']))
-    np.random.set_state(tuple(state['numpy']))
+    py, npy = state['python'], state['numpy']
+    random.setstate((py['version'], tuple(py['state'].tolist()), py['gauss']))
+    np.random.set_state((npy['kind'], npy['keys'].numpy().astype(np.uint32), npy['pos'], npy['has_gauss'], npy['cached_gaussian']))
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-def save_atomic(obj, path: Path):
-    "torch.save `obj` to `path` through a temporary file and a rename."
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+def save_checkpoint(state: dict, # tensors and plain values only
+                    path: Path # the checkpoint file
+                   ):
+    "torch.save `state` to `path` atomically."
+    with atomic_path(path) as tmp: torch.save(state, tmp)
 
-def load_checkpoint_file(path: Path) -> dict:
-    "A training checkpoint written by `save_atomic`, read without unpickling code."
-    from numpy.core.multiarray import _reconstruct
-    safe = [np.ndarray, np.dtype, _reconstruct, type(np.dtype('uint32'))]
-    with torch.serialization.safe_globals(safe): return torch.load(path, map_location='cpu', weights_only=True)
+def load_checkpoint_file(path: Path # a file written by `save_checkpoint`
+                        ) -> dict:
+    "A training checkpoint, read weights-only (no code runs); a damaged file is one line saying so."
+    return load_weights_only(path)
 
 # %% ../nbs/11_learner.ipynb #cf6dd406
 def environment(d: Dist) -> dict:
@@ -161,11 +168,36 @@ def environment(d: Dist) -> dict:
 def export_skeleton(encoder: CTRGCN, path: Path):
     "Write the encoder's weights alone as safetensors (atomically), with its shape in the metadata."
     from safetensors.torch import save_file
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
     meta = {'num_class': str(encoder.num_class), 'layout': encoder.layout.name, 'num_person': str(encoder.num_person),
             'in_channels': str(encoder.in_channels)}
-    save_file({k: v.detach().cpu().contiguous() for k, v in encoder.state_dict().items()}, str(tmp), metadata=meta)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in encoder.state_dict().items()}, str(tmp), metadata=meta)
+
+# %% ../nbs/11_learner.ipynb #a1e0c002
+def run_record(recipe: Recipe, # the optimisation settings
+               params: dict | None = None # the driver's parameters
+              ) -> dict:
+    "What defines a run, as plain JSON values: the driver's parameters and the recipe."
+    return json.loads(json.dumps({**(params or {}), 'recipe': asdict(recipe)}, default=str))
+
+_ABSENT = object()
+
+def _differences(recorded: dict, now: dict, prefix: str = '') -> list:
+    out = []
+    for k in sorted(recorded.keys() | now.keys()):
+        a, b = recorded.get(k, _ABSENT), now.get(k, _ABSENT)
+        if isinstance(a, dict) and isinstance(b, dict): out += _differences(a, b, f'{prefix}{k}.')
+        elif a != b: out.append(f"{prefix}{k}: {'absent' if a is _ABSENT else repr(a)} in the run, {'absent' if b is _ABSENT else repr(b)} now")
+    return out
+
+def check_same_run(run_dir: Path, # the run folder
+                   recorded: dict, # the record the folder holds
+                   record: dict # the record of the run being started
+                  ):
+    "Refuse to continue the run in `run_dir` with parameters other than its own, naming each difference."
+    diffs = _differences(recorded, record)
+    if diffs: raise ValueError(f"{run_dir} holds another run ({'; '.join(diffs)}): a run folder holds one run; "
+                               "resume it with its own parameters, or train this one in a new folder (another out_dir)")
 
 # %% ../nbs/11_learner.ipynb #b997751d
 def _to(batch, device):
@@ -224,19 +256,23 @@ def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
         train_loader, # batches for training (dicts, or (x, y, index) tuples)
         test_loader, # batches for testing, skeletons only
         recipe: Recipe, # optimisation settings
-        run_dir: Path, # where checkpoints, metrics and the export go
+        run_dir: Path, # where checkpoints, metrics and the export go; one folder holds one run
         d: Dist | None = None, # process placement (default: single process on CPU)
-        params: dict | None = None, # the run's parameters, written to params.json
+        params: dict | None = None, # the run's parameters, written with the recipe to params.json
         progress: bool = True, # show a progress bar (rank 0)
-        on_epoch=None # called with each epoch's metrics dict (rank 0), e.g. to plot
+        on_epoch=None # called with each epoch's metrics dict (rank 0) after its checkpoint is written, e.g. to plot
        ) -> list:
-    "Train with the recipe, resuming from `run_dir/checkpoint.pt` if present; returns the per-epoch metrics."
+    "Train with the recipe, resuming the same run from `run_dir/checkpoint.pt` if present; returns the per-epoch metrics."
     from tqdm.auto import tqdm
     d = d or Dist()
     if len(train_loader) == 0:
         raise ValueError(f"the training loader yields no batch ({len(train_loader.dataset)} samples, batch {train_loader.batch_size}, "
                          f"drop_last={train_loader.drop_last}): use a smaller batch_size")
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    record, record_file, ckpt = run_record(recipe, params), run_dir / 'params.json', run_dir / 'checkpoint.pt'
+    if record_file.is_file(): check_same_run(run_dir, json.loads(record_file.read_text()), record)
+    state = load_checkpoint_file(ckpt) if ckpt.is_file() else None
+    if state is not None: check_same_run(run_dir, json.loads(state['run']), record)
     learner.to(d.device)
     model = learner if d.world_size == 1 else nn.parallel.DistributedDataParallel(
         learner, device_ids=[d.device.index] if d.device.type == 'cuda' else None)
@@ -244,16 +280,14 @@ def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
     scheduler = make_scheduler(optimizer, recipe)
     scaler = torch.amp.GradScaler('cuda') if d.device.type == 'cuda' else None
     history, start = [], 0
-    ckpt = run_dir / 'checkpoint.pt'
-    if ckpt.is_file():
-        state = load_checkpoint_file(ckpt)
-        learner.load_state_dict(state['model']); optimizer.load_state_dict(state['optimizer'])
+    if state is not None:
+        load_state_strictly(learner, state['model'], ckpt); optimizer.load_state_dict(state['optimizer'])
         scheduler.load_state_dict(state['scheduler']); set_rng_state(state['rng'])
         if scaler is not None and 'scaler' in state: scaler.load_state_dict(state['scaler'])
         history, start = [json.loads(m) for m in state['history']], state['epoch'] + 1
     if d.is_main:
-        (run_dir / 'params.json').write_text(json.dumps(params or {}, indent=1, default=str))
-        (run_dir / 'env.json').write_text(json.dumps(environment(d), indent=1))
+        if not record_file.is_file(): write_json(record_file, record)
+        if not (run_dir / 'env.json').is_file(): write_json(run_dir / 'env.json', environment(d))
     bar = tqdm(total=recipe.epochs * len(train_loader), initial=start * len(train_loader), disable=not (progress and d.is_main),
                desc='training', unit='batch')
     for epoch in range(start, recipe.epochs):
@@ -261,17 +295,19 @@ def fit(learner: CoLearner, # what trains (encoder plus optional FAM/FRM)
         _set_epoch(train_loader, epoch)
         m = {'epoch': epoch, 'lr': optimizer.param_groups[0]['lr']}
         m |= train_epoch(model, train_loader, optimizer, d, scaler, bar)
+        if d.world_size > 1:  # batch-norm statistics are per process: test, like the export, with rank 0's
+            for b in learner.buffers(): dist.broadcast(b, 0)
         m |= evaluate(learner.encoder, test_loader, d)
         m['seconds'] = round(time.perf_counter() - t0, 2)
         scheduler.step()
         history.append(m)
         if d.is_main:
             state = {'model': learner.state_dict(), 'optimizer': optimizer.state_dict(), 'scheduler': scheduler.state_dict(),
-                     'rng': rng_state(), 'epoch': epoch, 'history': [json.dumps(h) for h in history]}
+                     'rng': rng_state(), 'epoch': epoch, 'run': json.dumps(record), 'history': [json.dumps(h) for h in history]}
             if scaler is not None: state['scaler'] = scaler.state_dict()
-            save_atomic(state, ckpt)
+            save_checkpoint(state, ckpt)
             export_skeleton(learner.encoder, run_dir / 'skeleton.safetensors')
-            with open(run_dir / 'metrics.jsonl', 'w') as f: f.writelines(json.dumps(h) + '\n' for h in history)
+            write_text(run_dir / 'metrics.jsonl', ''.join(json.dumps(h) + '\n' for h in history))
             if on_epoch is not None: on_epoch(m)
         if d.world_size > 1: dist.barrier()
     bar.close()

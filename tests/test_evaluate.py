@@ -9,7 +9,7 @@ import torch
 from scipy.io import savemat
 from mmcl.encoder import CTRGCN
 from mmcl.graph import NTU25, KINECT20
-from mmcl.learner import export_skeleton, save_atomic, CoLearner
+from mmcl.learner import export_skeleton, save_checkpoint, CoLearner
 from mmcl.frm import Refiner
 from mmcl.prepare import SYNTHETIC, Sample, write_store
 from mmcl.evaluate import Scores
@@ -66,7 +66,7 @@ def test_evaluate_notebook_on_a_run_with_ensemble_and_transfer(tmp_path):
         savemat(utd / f'a{a}_s1_t1_skeleton.mat', {'d_skel': rng.normal(0, .3, (20, 3, 40))})
     ntu = CTRGCN(120, NTU25, 2)
     export_skeleton(ntu, tmp_path / 'ntu120.safetensors')
-    save_atomic({'model': CoLearner(ntu, None, Refiner(4, 120)).state_dict()}, tmp_path / 'checkpoint.pt')
+    save_checkpoint({'model': CoLearner(ntu, None, Refiner(4, 120)).state_dict()}, tmp_path / 'checkpoint.pt')
     np.save(tmp_path / 'utd_features.npy', rng.normal(size=(3, 4)).astype(np.float32))
     np.savetxt(tmp_path / 'sysu0.txt', rng.normal(size=(30, 60)))
     (tmp_path / 'sysu.txt').write_text(f"{tmp_path / 'sysu0.txt'} 0\n")
