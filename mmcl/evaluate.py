@@ -316,7 +316,7 @@ def transfer_input(seq: SkeletonSequence, # a Kinect v1 (20-joint) or NTU (25-jo
     "The protocol's (3, 64, 25, 2) input: NTU joints, zero second person, centred on frame 0's spine mid, 95 % crop → 64."
     xyz = kinect20_to_ntu25(seq.data) if seq.layout == KINECT20 else seq.data
     if xyz.shape[1] > 2: raise ValueError(f"{seq.name}: {xyz.shape[1]} persons; the NTU model takes 2")
-    s = pad_actors(centre(trim_untracked(Sample(seq.name, xyz, seq.label, seq.meta))), 2, copy_single_actor=False)
+    s = pad_actors(centre(trim_untracked(Sample(seq.name, xyz, seq.label, seq.meta)), NTU25.origin_joint), 2, copy_single_actor=False)
     return SkeletonTransform.for_testing(stream, NTU25)(s.xyz.transpose(3, 0, 2, 1), len(s.xyz))
 
 # %% ../nbs/13_evaluate.ipynb #50e889a6
@@ -452,7 +452,8 @@ def raw_input(path: str | Path, # a raw skeleton file
     if layout != spec.layout:
         if (layout, spec.layout) != (KINECT20, NTU25): raise ValueError(f"{path}: {layout.name} skeletons cannot feed a {spec.layout.name} model")
         s = replace(s, xyz=kinect20_to_ntu25(s.xyz), colour=None)
-    s = finish_sample(replace(s, label=0), spec, spec.copy_single_actor)  # the file's own class plays no part
+    meta = {k: s.meta.get(k, 0) for k in spec.meta_keys}  # split fields mean nothing for one file to predict
+    s = finish_sample(replace(s, label=0, meta=meta), spec, spec.copy_single_actor)  # the file's own class plays no part
     x = make_transforms(defaults, Stream(stream))[1](np.ascontiguousarray(s.xyz.transpose(3, 0, 2, 1)), len(s.xyz))
     return x, true
 
