@@ -95,31 +95,25 @@ class unit_gcn(nn.Module):
 
     def _fast(self, x):
         N, C, T, V = x.shape
-        K, out, rel = len(self.convs), self.bn.num_features, self.convs[0].conv1.out_channels
-        def stacked(name):  # one subset's conv after another along the output channels
-            convs = [getattr(c, name) for c in self.convs]
-            return torch.cat([m.weight.flatten(1) for m in convs]), torch.cat([m.bias for m in convs])
-        (w1, b1), (w2, b2), (w3, b3) = stacked('conv1'), stacked('conv2'), stacked('conv3')
-        # φ and ψ of every subset on the temporal mean (1×1 convolutions commute with it)
-        ab = torch.matmul(torch.cat([w1, w2]), x.mean(2)) + torch.cat([b1, b2])[:, None]        # (N, 2·K·rel, V)
-        phi, psi = ab.view(N, 2, K, rel, V).unbind(1)
-        q = torch.tanh(phi.unsqueeze(-1) - psi.unsqueeze(-2))                                  # (N, K, rel, V, V)
-        w4 = torch.stack([c.conv4.weight.flatten(1) for c in self.convs])                       # (K, out, rel)
-        b4 = torch.stack([c.conv4.bias for c in self.convs])[..., None, None]
-        topology = (torch.einsum('kor,nkruv->nkouv', w4, q) + b4) * self.alpha + self.PA[None, :, None]
-        has_down = isinstance(self.down, nn.Sequential)
-        if self.training: shift = None
-        else:  # output batch norm: its scale into ξ (the aggregation is linear in ξ(x)), its shift added at the end
-            scale, shift = _bn_affine(self.bn)
-            w3, b3 = w3 * scale.repeat(K)[:, None], b3 * scale.repeat(K)
-        if has_down:
-            wd, bd = (self.down[0].weight.flatten(1), self.down[0].bias) if self.training else _fold(*self.down)
-            w3, b3 = torch.cat([w3, wd.flatten(1)]), torch.cat([b3, bd])
-        h = F.conv2d(x, w3[:, :, None, None], b3)                                              # ξ of all subsets (+ down)
-        y = torch.einsum('nkouv,nkotv->notu', topology, h[:, :K * out].view(N, K, out, T, V))
-        residual = (self.down[1](h[:, K * out:]) if self.training else h[:, K * out:]) if has_down else x
+        K, rel = len(self.convs), self.convs[0].conv1.out_channels
+        # φ and ψ of every subset on the temporal mean (1×1 convolutions commute with it), as one matrix product
+        w12 = torch.cat([m.weight.flatten(1) for c in self.convs for m in (c.conv1, c.conv2)])
+        b12 = torch.cat([m.bias for c in self.convs for m in (c.conv1, c.conv2)])
+        ab = (torch.matmul(w12, x.mean(2)) + b12[:, None]).view(N, K, 2, rel, V)
+        q = torch.tanh(ab[:, :, 0].unsqueeze(-1) - ab[:, :, 1].unsqueeze(-2))                   # (N, K, rel, V, V)
+        if self.training: scale = None
+        else: scale, shift = _bn_affine(self.bn)  # output batch norm: its scale into ξ (the sum is linear in ξ(x))
+        y = 0
+        for k, c in enumerate(self.convs):
+            topology = F.conv2d(q[:, k], c.conv4.weight, c.conv4.bias) * self.alpha + self.PA[k]
+            w3, b3 = (c.conv3.weight, c.conv3.bias) if scale is None else (c.conv3.weight * scale[:, None, None, None], c.conv3.bias * scale)
+            y = y + torch.einsum('ncuv,nctv->nctu', topology, F.conv2d(x, w3, b3))
         y = self.bn(y) if self.training else y + shift[:, None, None]
+        if isinstance(self.down, nn.Sequential):
+            residual = self.down(x) if self.training else F.conv2d(x, *_fold(*self.down))
+        else: residual = x
         return F.relu(y + residual)
+
 
 # %% ../nbs/06_encoder.ipynb #ad99a741
 class TemporalConv(nn.Module):
