@@ -7,7 +7,7 @@ batch-1 latency of the skeleton-only model, eager and exported (ONNX Runtime, To
 Times are CPU seconds of this process (time.process_time) with one torch thread (OMP_NUM_THREADS=1 is set here), so
 other jobs disturb them less than wall time; the load average is printed beside every figure all the same.
 Usage: python benchmarks/encoder_speed.py [--batch 16] [--rounds 3]"""
-import argparse, io, os, platform, statistics, time
+import argparse, io, os, platform, statistics, time, warnings
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 import torch
 import torch.nn.functional as F
@@ -78,6 +78,7 @@ def latency(model, x, calls: int = 20):
     return out
 
 def main():
+    warnings.filterwarnings('ignore')  # the exporters' tracer warnings are about Python control flow, not results
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--rounds', type=int, default=3, help='interleaved rounds; the median is reported')
