@@ -23,6 +23,30 @@ def _init_conv(conv: nn.Conv2d):
 def _init_bn(bn: nn.BatchNorm2d, scale: float):
     nn.init.constant_(bn.weight, scale); nn.init.zeros_(bn.bias)
 
+# %% ../nbs/06_encoder.ipynb #e480c89c
+def _bn_affine(bn: nn.BatchNorm2d):
+    "Eval-mode batch norm as a per-channel (scale, shift)."
+    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    return scale, bn.bias - bn.running_mean * scale
+
+def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d):
+    "Weight and bias of `conv` followed by eval-mode `bn`."
+    scale, shift = _bn_affine(bn)
+    return conv.weight * scale[:, None, None, None], conv.bias * scale + shift
+
+def _batch_norm(x, bns: list):
+    "Batch norms `bns` applied to consecutive channel groups of `x` in one call; running statistics kept per module."
+    if len(bns) == 1: return bns[0](x)
+    weight, bias = torch.cat([m.weight for m in bns]), torch.cat([m.bias for m in bns])
+    mean, var = torch.cat([m.running_mean for m in bns]), torch.cat([m.running_var for m in bns])
+    y = F.batch_norm(x, mean, var, weight, bias, bns[0].training, bns[0].momentum, bns[0].eps)
+    if bns[0].training:
+        with torch.no_grad():
+            sizes = [m.num_features for m in bns]
+            for m, m_mean, m_var in zip(bns, mean.split(sizes), var.split(sizes)):
+                m.running_mean.copy_(m_mean); m.running_var.copy_(m_var); m.num_batches_tracked.add_(1)
+    return y
+
 # %% ../nbs/06_encoder.ipynb #84f41ae6
 class CTRGC(nn.Module):
     "Channel-wise topology refinement graph convolution for one adjacency subset."
@@ -48,9 +72,11 @@ class unit_gcn(nn.Module):
     "CTR-GCN graph block: three refined graph convolutions, batch norm, residual, ReLU."
     def __init__(self, in_channels: int, # input channels
                  out_channels: int, # output channels
-                 A: np.ndarray # (3, V, V) adjacency stack that initialises the learnable `PA`
+                 A: np.ndarray, # (3, V, V) adjacency stack that initialises the learnable `PA`
+                 fast: bool = True # the batched formulation; False runs the reference one (same mathematics)
                 ):
         super().__init__()
+        self.fast = fast
         self.PA = nn.Parameter(torch.from_numpy(np.asarray(A, dtype=np.float32)).clone())
         self.alpha = nn.Parameter(torch.zeros(1))
         self.convs = nn.ModuleList(CTRGC(in_channels, out_channels) for _ in range(len(A)))
@@ -61,9 +87,33 @@ class unit_gcn(nn.Module):
         self.bn = nn.BatchNorm2d(out_channels)
         _init_bn(self.bn, 1e-6)
 
-    def forward(self, x):
+    def forward(self, x): return self._fast(x) if self.fast else self._reference(x)
+
+    def _reference(self, x):
         y = sum(conv(x, self.PA[i], self.alpha) for i, conv in enumerate(self.convs))
         return F.relu(self.bn(y) + self.down(x))
+
+    def _fast(self, x):
+        N, C, T, V = x.shape
+        K, rel = len(self.convs), self.convs[0].conv1.out_channels
+        # φ and ψ of every subset on the temporal mean (1×1 convolutions commute with it), as one matrix product
+        w12 = torch.cat([m.weight.flatten(1) for c in self.convs for m in (c.conv1, c.conv2)])
+        b12 = torch.cat([m.bias for c in self.convs for m in (c.conv1, c.conv2)])
+        ab = (torch.matmul(w12, x.mean(2)) + b12[:, None]).view(N, K, 2, rel, V)
+        q = torch.tanh(ab[:, :, 0].unsqueeze(-1) - ab[:, :, 1].unsqueeze(-2))                   # (N, K, rel, V, V)
+        if self.training: scale = None
+        else: scale, shift = _bn_affine(self.bn)  # output batch norm: its scale into ξ (the sum is linear in ξ(x))
+        y = 0
+        for k, c in enumerate(self.convs):
+            topology = F.conv2d(q[:, k], c.conv4.weight, c.conv4.bias) * self.alpha + self.PA[k]
+            w3, b3 = (c.conv3.weight, c.conv3.bias) if scale is None else (c.conv3.weight * scale[:, None, None, None], c.conv3.bias * scale)
+            y = y + torch.einsum('ncuv,nctv->nctu', topology, F.conv2d(x, w3, b3))
+        y = self.bn(y) if self.training else y + shift[:, None, None]
+        if isinstance(self.down, nn.Sequential):
+            residual = self.down(x) if self.training else F.conv2d(x, *_fold(*self.down))
+        else: residual = x
+        return F.relu(y + residual)
+
 
 # %% ../nbs/06_encoder.ipynb #ad99a741
 class TemporalConv(nn.Module):
@@ -81,12 +131,19 @@ class TemporalConv(nn.Module):
 
     def forward(self, x): return self.bn(self.conv(x))
 
+    def _folded(self, x):
+        "Eval-mode forward with the batch norm folded into the convolution."
+        return F.conv2d(x, *_fold(self.conv, self.bn), self.conv.stride, self.conv.padding, self.conv.dilation)
+
 class MultiScaleTemporalConv(nn.Module):
     "Four temporal branches (dilation 1, dilation 2, max-pool, pointwise) of out/4 channels, concatenated."
     def __init__(self, in_channels: int, out_channels: int,
                  stride: int = 1, # temporal stride of every branch
-                 kernel_size: int = 5, dilations: tuple = (1, 2)):
+                 kernel_size: int = 5, dilations: tuple = (1, 2),
+                 fast: bool = True # the batched formulation; False runs the reference one (same mathematics)
+                ):
         super().__init__()
+        self.fast, self.stride = fast, stride
         c = out_channels // (len(dilations) + 2)
         def squeeze(): return [nn.Conv2d(in_channels, c, 1), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
         self.branches = nn.ModuleList(
@@ -97,18 +154,49 @@ class MultiScaleTemporalConv(nn.Module):
             if isinstance(m, nn.Conv2d): _init_conv(m)
             elif isinstance(m, nn.BatchNorm2d): nn.init.normal_(m.weight, 1.0, 0.02); nn.init.zeros_(m.bias)
 
-    def forward(self, x): return torch.cat([b(x) for b in self.branches], dim=1)
+    def forward(self, x): return self._fast(x) if self.fast else self._reference(x)
+
+    def _reference(self, x): return torch.cat([b(x) for b in self.branches], dim=1)
+
+    def _fast(self, x):
+        *squeezed, point = self.branches
+        convs, bns = [b[0] for b in self.branches], [b[1] for b in self.branches]
+        c, s = point[0].out_channels, self.stride
+        if self.training:
+            h = F.conv2d(x, torch.cat([m.weight for m in convs]), torch.cat([m.bias for m in convs]))
+            if s == 1:
+                h = _batch_norm(h, bns)
+                h, p = h[:, :-c], h[:, -c:]
+            else: h, p = _batch_norm(h[:, :-c], bns[:-1]), bns[-1](h[:, -c:, ::s])
+        else:
+            h = F.conv2d(x, *map(torch.cat, zip(*[_fold(m, bn) for m, bn in zip(convs, bns)])))
+            h, p = h[:, :-c], h[:, -c:, ::s]
+        h = F.relu(h)
+        temporal = [branch[3] if self.training else branch[3]._folded for branch in squeezed[:-1]]
+        ys = [conv(h[:, i * c:(i + 1) * c]) for i, conv in enumerate(temporal)]
+        pool, pool_bn = squeezed[-1][3:]
+        pooled = pool(h[:, -c:])
+        if self.training: pooled = pool_bn(pooled)
+        else:
+            scale, shift = _bn_affine(pool_bn)
+            pooled = pooled * scale[:, None, None] + shift[:, None, None]
+        return torch.cat(ys + [pooled, p], dim=1)
 
 # %% ../nbs/06_encoder.ipynb #15ee91f1
 class unit_tcn(nn.Module):
     "Strided 1×1 convolution and batch norm: the residual path of a unit that changes shape."
-    def __init__(self, in_channels: int, out_channels: int, stride: int):
+    def __init__(self, in_channels: int, out_channels: int, stride: int,
+                 fast: bool = True # fold the batch norm into the convolution in evaluation
+                ):
         super().__init__()
+        self.fast = fast
         self.conv = nn.Conv2d(in_channels, out_channels, 1, stride=(stride, 1))
         self.bn = nn.BatchNorm2d(out_channels)
         _init_conv(self.conv); _init_bn(self.bn, 1)
 
-    def forward(self, x): return self.bn(self.conv(x))
+    def forward(self, x):
+        if self.training or not self.fast: return self.bn(self.conv(x))
+        return F.conv2d(x, *_fold(self.conv, self.bn), stride=self.conv.stride)
 
 class _Zero(nn.Module):
     def forward(self, x): return 0
@@ -118,14 +206,15 @@ class TCN_GCN_unit(nn.Module):
     def __init__(self, in_channels: int, out_channels: int,
                  A: np.ndarray, # (3, V, V) adjacency stack
                  stride: int = 1, # temporal stride
-                 residual: bool = True # False only in the first layer
+                 residual: bool = True, # False only in the first layer
+                 fast: bool = True # the batched formulation of the graph and temporal blocks
                 ):
         super().__init__()
-        self.gcn1 = unit_gcn(in_channels, out_channels, A)
-        self.tcn1 = MultiScaleTemporalConv(out_channels, out_channels, stride=stride)
+        self.gcn1 = unit_gcn(in_channels, out_channels, A, fast=fast)
+        self.tcn1 = MultiScaleTemporalConv(out_channels, out_channels, stride=stride, fast=fast)
         if not residual: self.residual = _Zero()
         elif in_channels == out_channels and stride == 1: self.residual = nn.Identity()
-        else: self.residual = unit_tcn(in_channels, out_channels, stride)
+        else: self.residual = unit_tcn(in_channels, out_channels, stride, fast=fast)
 
     def forward(self, x): return F.relu(self.tcn1(self.gcn1(x)) + self.residual(x))
 
@@ -135,7 +224,8 @@ class CTRGCN(nn.Module):
     def __init__(self, num_class: int, # number of action classes
                  layout: Layout = NTU25, # skeleton layout (NTU25, KINECT20, ...)
                  num_person: int = 2, # persons per sample (M)
-                 in_channels: int = 3 # coordinates per joint (C)
+                 in_channels: int = 3, # coordinates per joint (C)
+                 fast: bool = True # batched blocks (the default); False runs the reference formulation
                 ):
         super().__init__()
         for name, v in dict(num_class=num_class, num_person=num_person, in_channels=in_channels).items():
@@ -148,7 +238,7 @@ class CTRGCN(nn.Module):
         widths = [(in_channels, 64, 1), (64, 64, 1), (64, 64, 1), (64, 64, 1), (64, 128, 2),
                   (128, 128, 1), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 256, 1)]
         for i, (cin, cout, stride) in enumerate(widths):
-            setattr(self, f'l{i + 1}', TCN_GCN_unit(cin, cout, A, stride=stride, residual=i > 0))
+            setattr(self, f'l{i + 1}', TCN_GCN_unit(cin, cout, A, stride=stride, residual=i > 0, fast=fast))
         self.fc = nn.Linear(256, num_class)
         nn.init.normal_(self.fc.weight, 0, math.sqrt(2. / num_class))
         nn.init.zeros_(self.fc.bias)
@@ -181,13 +271,21 @@ def count_parameters(model: nn.Module) -> int:
 
 # %% ../nbs/06_encoder.ipynb #db29e5bb
 def macs_per_sample(model: CTRGCN, # the encoder
-                    num_frames: int = 64 # input window T
+                    num_frames: int = 64, # input window T
+                    reference: bool = True # count the reference formulation (the published cost); False: the fast one
                    ) -> float:
     "Multiply-accumulates of one forward pass on one sample (convolutions, linear, einsum)."
     from torch.utils.flop_counter import FlopCounterMode
     x = torch.zeros(1, model.in_channels, num_frames, model.layout.num_joints, model.num_person)
-    with FlopCounterMode(display=False) as counter: model.eval()(x)  # (no_grad trips the counter's module tracker)
+    switchable = [m for m in model.modules() if hasattr(m, 'fast')]
+    saved = [m.fast for m in switchable]
+    for m in switchable: m.fast = not reference
+    try:
+        with FlopCounterMode(display=False) as counter: model.eval()(x)  # (no_grad trips the counter's module tracker)
+    finally:
+        for m, fast in zip(switchable, saved): m.fast = fast
     return counter.get_total_flops() / 2
+
 
 # %% ../nbs/06_encoder.ipynb #32396d15
 _ENCODER_PREFIXES = ('data_bn.', 'fc.') + tuple(f'l{i}.' for i in range(1, 11))
