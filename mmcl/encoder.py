@@ -39,7 +39,9 @@ def _batch_norm(x, bns: list):
     if len(bns) == 1: return bns[0](x)
     weight, bias = torch.cat([m.weight for m in bns]), torch.cat([m.bias for m in bns])
     mean, var = torch.cat([m.running_mean for m in bns]), torch.cat([m.running_var for m in bns])
-    y = F.batch_norm(x, mean, var, weight, bias, bns[0].training, bns[0].momentum, bns[0].eps)
+    first = bns[0]
+    momentum = first.momentum if first.momentum is not None else 1 / (int(first.num_batches_tracked) + 1)  # None: a cumulative average, as nn.BatchNorm
+    y = F.batch_norm(x, mean, var, weight, bias, first.training, momentum, first.eps)
     if bns[0].training:
         with torch.no_grad():
             sizes = [m.num_features for m in bns]
