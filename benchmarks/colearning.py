@@ -207,9 +207,11 @@ def main():
     epochs = sorted({r['epochs'] for r in results})
     header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {epochs} epochs, "
               f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
-              f"Instructive features: held-object stand-in, answers right {answerer['accuracy']}. "
-              f"This invocation: {total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
+              f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
+              f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
+              f"Training took {sum(r['train_seconds'] for r in results) / 3600:.1f} h summed over the runs; this invocation "
+              f"{total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores.")
     text = table(results, a.seeds, header)
     from mmcl.files import write_text
     a.table.parent.mkdir(parents=True, exist_ok=True)
