@@ -153,7 +153,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--data', type=Path, help='inputs folder (default data, or runs/colearning-quick/data with --quick)')
     ap.add_argument('--out', type=Path, help='runs folder (default runs/colearning, or runs/colearning-quick)')
-    ap.add_argument('--epochs', type=int, default=0, help='0 = the synthetic recipe (4); 1 with --quick')
+    ap.add_argument('--epochs', type=int, help='training epochs per run (default 20: see benchmarks/README.md; 1 with --quick)')
     ap.add_argument('--seeds', type=int, nargs='+', help='default 1 2 3 (1 2 with --quick)')
     ap.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
     ap.add_argument('--rgb-encoder', default='resnet18', help='FAM image encoder (the paper: inception_v3, slow on CPU)')
@@ -167,7 +167,7 @@ def main():
     a = ap.parse_args()
     a.out = a.out or Path('runs/colearning-quick' if a.quick else 'runs/colearning')
     a.data = a.data or (a.out / 'data' if a.quick else Path('data'))
-    a.epochs = a.epochs or (1 if a.quick else 0)
+    a.epochs = a.epochs or (1 if a.quick else 20)
     a.seeds = a.seeds or ([1, 2] if a.quick else [1, 2, 3])
     a.workers = (0 if a.quick else 2) if a.workers is None else a.workers
     a.table = a.table or (a.out / 'colearning.md' if a.quick else TABLE)
@@ -180,13 +180,11 @@ def main():
     answerer = ensure_inputs(a.data, a.quick, a.workers)
     prepared = time.perf_counter() - t0
     print(f'inputs ready in {prepared / 60:.1f} min; answerer accuracy {answerer["accuracy"]}', flush=True)
-    from mmcl.experiment import DEFAULTS
-    expected_epochs = a.epochs or DEFAULTS['synthetic'].recipe.epochs
     runs = [(seed, v, a.out / f'{folder(v)}-seed{seed}' / 'result.json') for seed in a.seeds for v in a.variants]
     for _, _, path in runs:  # never mix budgets in one table; checked before anything trains
-        if path.is_file() and json.loads(path.read_text())['epochs'] != expected_epochs:
+        if path.is_file() and json.loads(path.read_text())['epochs'] != a.epochs:
             sys.exit(f'colearning: error: {path} was trained for {json.loads(path.read_text())["epochs"]} epochs, not '
-                     f'{expected_epochs} — use another --out')
+                     f'{a.epochs} — use another --out')
     env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.jobs)))}
 
     def train(job) -> bool:
@@ -209,7 +207,7 @@ def main():
               f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
               f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
               f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
-              f"Training took {sum(r['train_seconds'] for r in results) / 3600:.1f} h summed over the runs; this invocation "
+              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs; this invocation "
               f"{total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average {os.getloadavg()[0]:.1f} "
               f"on {os.cpu_count()} cores.")
     text = table(results, a.seeds, header)
