@@ -1,72 +1,220 @@
 #!/usr/bin/env python
-"""The co-learning effect on the synthetic dataset: train the skeleton-only baseline and MMCL (FAM + FRM) with the
-same seed, recipe and budget, then print skeleton-only test accuracy for both, overall and on the classes that
-differ only by a held object. Prepares what it needs (data/synthetic, its RGB crops, its instructive features)
-once. Usage: python benchmarks/colearning.py [--epochs 4] [--seeds 1] [--rgb-encoder resnet18 --rgb-size 64]"""
-import argparse, json, time
+"""The co-learning ablation on the synthetic dataset: baseline, +FAM, +FRM and +FAM+FRM over several seeds, same data,
+recipe and budget; skeleton-only test accuracy overall and on the object-pair classes, mean ± std over seeds and the
+paired difference to the baseline, written to a markdown table.
+
+Each run trains in its own subprocess and leaves `<out>/<variant>-seed<S>/result.json`; a run whose result exists is
+skipped, so a killed ablation resumes where it stopped and one run can be (re)done alone by deleting its folder.
+The inputs (dataset, RGB crops, instructive features) are made once under --data.
+
+Full:  python benchmarks/colearning.py --seeds 1 2 3 --epochs 20 --jobs 2
+Check: python benchmarks/colearning.py --quick   (a 48-sample dataset, 1 epoch, 2 seeds: the whole pipeline, not evidence)"""
+import argparse, json, os, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-import torch
-from mmcl.synthetic import make_synthetic, OBJECT_PAIRS, CLASS_NAMES, RGB_DIR, SKELETON_DIR
-from mmcl.prepare import prepare
-from mmcl.rgbcache import cache_crops
-from mmcl.synthetic_answerer import synthetic_features
-from mmcl.transforms import Stream
-from mmcl.learner import fit
-from mmcl.experiment import (DEFAULTS, open_store, make_recipe, make_loaders, make_rgb_encoder, make_learner,
-                             co_learning_inputs)
 
-def ensure_inputs(data: Path, workers: int):
-    "Generate, prepare, crop and describe the synthetic dataset unless already done."
+VARIANTS = {'baseline': (False, False), '+FAM': (True, False), '+FRM': (False, True), '+FAM+FRM': (True, True)}  # (FAM, FRM)
+TABLE = Path(__file__).with_name('colearning.md')  # the committed result, included by the docs
+
+def folder(variant: str) -> str: return variant.strip('+').replace('+', '-').lower()
+
+# ---------------------------------------------------------------- inputs
+def quick_names() -> tuple:
+    "(dataset names, stand-in training names) of the quick check: performers 1–4 (3 train, 1 test), one camera and replication."
+    from mmcl.synthetic import sample_names
+    return sample_names(performers=4, replications=1, cameras=(2,)), sample_names(performers=2, replications=1, cameras=(2,))
+
+def ensure_inputs(data: Path, quick: bool, workers: int) -> dict:
+    "Generate, prepare, crop and describe the synthetic dataset under `data` unless already done; the answerer's report."
+    from mmcl.synthetic import make_synthetic, RGB_DIR, SKELETON_DIR
+    from mmcl.prepare import prepare
+    from mmcl.rgbcache import cache_crops
+    from mmcl.synthetic_answerer import synthetic_features
     raw, store = data / 'raw' / 'synthetic', data / 'synthetic'
-    make_synthetic(raw, workers=workers)
+    names, answerer_names = quick_names() if quick else (None, None)
+    workers = max(1, workers)  # processes for making inputs (0 only means: load batches in the training process)
+    make_synthetic(raw, names, workers=workers)
     if not (store / 'store.json').is_file(): prepare('synthetic', raw / SKELETON_DIR, store, workers=workers)
-    cache_crops(store, raw / RGB_DIR, store / 'rgb', workers=workers)
-    if not (store / 'describe' / 'meta.json').is_file(): synthetic_features(raw, store / 'describe', workers=workers)
+    cache_crops(store, raw / RGB_DIR, store / 'rgb', workers=workers, progress=False)
+    if not (store / 'describe' / 'answerer.json').is_file():
+        synthetic_features(raw, store / 'describe', train_names=answerer_names, epochs=2 if quick else 15, workers=workers,
+                           progress=False)
     return json.loads((store / 'describe' / 'answerer.json').read_text())
 
-@torch.no_grad()
+# ---------------------------------------------------------------- one run (in its own process)
+def object_pair_classes() -> list:
+    "0-based ids of the classes that differ from another class only by the held object."
+    from mmcl.synthetic import OBJECT_PAIRS
+    return [c - 1 for pair in OBJECT_PAIRS for c in pair]
+
 def per_class_accuracy(encoder, loader, num_class: int) -> np.ndarray:
     "Skeleton-only top-1 per class on `loader`."
+    import torch
     encoder.eval(); hit, n = np.zeros(num_class), np.zeros(num_class)
-    for x, y, _ in loader:
-        pred = encoder(x).argmax(1)
-        np.add.at(n, y.numpy(), 1); np.add.at(hit, y.numpy(), (pred == y).numpy())
+    with torch.no_grad():
+        for x, y, _ in loader:
+            pred = encoder(x).argmax(1)
+            np.add.at(n, y.numpy(), 1); np.add.at(hit, y.numpy(), (pred == y).numpy())
     return hit / np.maximum(n, 1)
 
-def train(data: Path, out: Path, seed: int, epochs: int, co_learn: bool, rgb_encoder: str, rgb_size: int, workers: int):
-    d = DEFAULTS['synthetic']
-    store, recipe = open_store(d, data), make_recipe(d, epochs)
-    torch.manual_seed(seed)
-    rgb = make_rgb_encoder(rgb_encoder, size=rgb_size) if co_learn else None
-    images, features = co_learning_inputs(d, data, rgb, co_learn)
-    train_dl, _, test_dl = make_loaders(store, d, 'xsub', Stream.joint, recipe, seed, workers, images=images, features=features)
-    learner = make_learner(d, rgb, features.dim if co_learn else 0)
-    t0 = time.perf_counter()
-    hist = fit(learner, train_dl, test_dl, recipe, out / f"{'mmcl' if co_learn else 'baseline'}-seed{seed}", progress=False)
-    return hist, per_class_accuracy(learner.encoder, test_dl, d.spec.num_class), time.perf_counter() - t0
+def gradient_norms(learner, batch: dict) -> dict:
+    "Norm of each loss term's gradient on the pooled skeleton feature (the encoder's output) for one batch: how hard each pulls."
+    import torch
+    captured = []
+    hook = learner.encoder.fc.register_forward_pre_hook(lambda module, args: captured.append(args[0]))  # fc's input = the feature FAM sees
+    learner.train()
+    try: out = learner(batch)
+    finally: hook.remove()
+    terms = {'ce': out['ce']}
+    if 'fam' in out: terms['fam'] = learner.fam_weight * out['fam']
+    if 'frm' in out: terms['frm'] = out['frm']
+    return {k: float(torch.autograd.grad(loss, captured[0], retain_graph=True)[0].norm()) for k, loss in terms.items()}
 
+def refiner_use(refiner, features, names: list) -> dict:
+    "How the trained refiner weights the scores by what the answerer saw: mean p_pos per held object, and |Pos − Neg|."
+    import torch
+    from mmcl.synthetic_answerer import held_object
+    with torch.no_grad():
+        p = torch.softmax(refiner.mlp(torch.as_tensor(np.stack([features[n] for n in names]), dtype=torch.float32)), -1)[:, 0].numpy()
+    held = np.array([held_object(n) for n in names])
+    return {'p_pos_by_held_object': {h: round(float(p[held == h].mean()), 4) for h in sorted(set(held))},
+            'pos_minus_neg_max_abs': round(float((refiner.pos - refiner.neg).detach().abs().max()), 4)}
+
+def run(a) -> dict:
+    "Train one variant with one seed; its result."
+    import torch
+    from mmcl.experiment import DEFAULTS, open_store, make_recipe, make_loaders, make_rgb_encoder, make_learner, co_learning_inputs
+    from mmcl.learner import fit, as_batch
+    from mmcl.transforms import Stream
+    from mmcl.synthetic import OBJECT_CUE
+    fam, frm = VARIANTS[a.run]
+    d = DEFAULTS['synthetic']
+    store, recipe = open_store(d, a.data), make_recipe(d, a.epochs)
+    torch.manual_seed(a.seed)  # the same encoder initialisation in every variant of a seed: the encoder is built first
+    encoder_first = make_learner(d).encoder.state_dict()
+    rgb = make_rgb_encoder(a.rgb_encoder, size=a.rgb_size) if fam else None
+    images, features = co_learning_inputs(d, a.data, rgb, frm)
+    train_dl, _, test_dl = make_loaders(store, d, 'xsub', Stream.joint, recipe, a.seed, a.workers, images=images, features=features)
+    learner = make_learner(d, rgb, features.dim if frm else 0)
+    learner.encoder.load_state_dict(encoder_first)
+    first = as_batch(next(iter(train_dl)))
+    grad_start = gradient_norms(learner, first)
+    t0 = time.perf_counter()
+    hist = fit(learner, train_dl, test_dl, recipe, a.out / f'{folder(a.run)}-seed{a.seed}', progress=False,
+               params=dict(variant=a.run, seed=a.seed, epochs=recipe.epochs, rgb_encoder=a.rgb_encoder, rgb_size=a.rgb_size))
+    seconds = time.perf_counter() - t0
+    acc, pairs = per_class_accuracy(learner.encoder, test_dl, d.spec.num_class), object_pair_classes()
+    others = [c for c in range(len(acc)) if c not in pairs]
+    result = dict(variant=a.run, seed=a.seed, epochs=recipe.epochs, batch_size=recipe.batch_size, object_cue=OBJECT_CUE,
+                  rgb_encoder=a.rgb_encoder if fam else None, rgb_size=a.rgb_size if fam else None,
+                  overall=hist[-1]['test_top1'], object_pairs=float(acc[pairs].mean()), other_classes=float(acc[others].mean()),
+                  per_class=acc.round(4).tolist(), train_seconds=round(seconds, 1), last_epoch=hist[-1],
+                  grad_norm_start=grad_start, grad_norm_end=gradient_norms(learner, first), threads=torch.get_num_threads())
+    if frm:
+        names = [str(store.names[i]) for i in train_dl.dataset.skeletons.indices]
+        result['refiner'] = refiner_use(learner.refiner, features, sorted(set(names)))
+    return result
+
+# ---------------------------------------------------------------- the table
+def mean_std(values) -> str:
+    v = 100 * np.asarray(values, dtype=float)
+    return f'{v.mean():.1f} ± {v.std(ddof=1):.1f}' if len(v) > 1 else f'{v.mean():.1f}'
+
+def table(results: list, seeds: list, header: str) -> str:
+    "Markdown: per variant, mean ± std over seeds, and the paired difference to the baseline (same seed)."
+    by = {(r['variant'], r['seed']): r for r in results}
+    lines = [header, '', '| run | seeds | overall top-1 % | Δ overall (paired) | object pairs top-1 % | Δ object pairs (paired) | '
+             'other classes top-1 % | minutes per run |', '|---|---|---|---|---|---|---|---|']
+    for v in VARIANTS:
+        done = [s for s in seeds if (v, s) in by]
+        if not done: continue
+        cells = []
+        for key in ('overall', 'object_pairs'):
+            cells.append(mean_std([by[v, s][key] for s in done]))
+            paired = [by[v, s][key] - by['baseline', s][key] for s in done if ('baseline', s) in by]
+            cells.append('–' if v == 'baseline' or not paired else
+                         ('+' if np.mean(paired) >= 0 else '') + mean_std(paired))
+        minutes = np.mean([by[v, s]['train_seconds'] for s in done]) / 60
+        lines.append(f"| {v} | {' '.join(map(str, done))} | {' | '.join(cells)} | {mean_std([by[v, s]['other_classes'] for s in done])} "
+                     f"| {minutes:.1f} |")
+    per_seed = ['', '| run | seed | overall % | object pairs % | λ1·FAM / CE gradient on the feature, start → end | refiner p_pos: nothing / cup / apple / phone |',
+                '|---|---|---|---|---|---|']
+    for (v, s), r in sorted(by.items(), key=lambda kv: (list(VARIANTS).index(kv[0][0]), kv[0][1])):
+        g0, g1 = r['grad_norm_start'], r['grad_norm_end']
+        fam = f"{g0['fam'] / g0['ce']:.3f} → {g1['fam'] / g1['ce']:.3f}" if 'fam' in g0 else '–'
+        p = r.get('refiner', {}).get('p_pos_by_held_object', {})
+        ref = ' / '.join(f"{p[k]:.2f}" for k in ('nothing', 'cup', 'apple', 'phone') if k in p) or '–'
+        per_seed.append(f"| {v} | {s} | {100 * r['overall']:.1f} | {100 * r['object_pairs']:.1f} | {fam} | {ref} |")
+    return '\n'.join(lines + per_seed) + '\n'
+
+# ---------------------------------------------------------------- driver
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--data', type=Path, default=Path('data'))
-    ap.add_argument('--out', type=Path, default=Path('runs/colearning'))
-    ap.add_argument('--epochs', type=int, default=0, help='0 = the synthetic recipe (4)')
-    ap.add_argument('--seeds', type=int, nargs='+', default=[1])
+    ap.add_argument('--data', type=Path, help='inputs folder (default data, or runs/colearning-quick/data with --quick)')
+    ap.add_argument('--out', type=Path, help='runs folder (default runs/colearning, or runs/colearning-quick)')
+    ap.add_argument('--epochs', type=int, help='training epochs per run (default 20: see benchmarks/README.md; 1 with --quick)')
+    ap.add_argument('--seeds', type=int, nargs='+', help='default 1 2 3 (1 2 with --quick)')
+    ap.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
     ap.add_argument('--rgb-encoder', default='resnet18', help='FAM image encoder (the paper: inception_v3, slow on CPU)')
-    ap.add_argument('--rgb-size', type=int, default=64)
-    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--rgb-size', type=int, default=64, help='FAM image side (the 480-pixel crops are resized to it)')
+    ap.add_argument('--workers', type=int, help='loader worker processes (default 2, 0 with --quick: less start-up per run)')
+    ap.add_argument('--jobs', type=int, default=1, help='runs trained at once, each in its own process (2 on 2 idle cores)')
+    ap.add_argument('--table', type=Path, help=f'markdown result (default {TABLE.name} beside this script; the run folder with --quick)')
+    ap.add_argument('--quick', action='store_true', help='check the whole pipeline on a 120-sample dataset in a few minutes')
+    ap.add_argument('--run', choices=list(VARIANTS), help=argparse.SUPPRESS)  # internal: train one run in this process
+    ap.add_argument('--seed', type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
-    answerer = ensure_inputs(a.data, a.workers)
-    print(f"instructive features: held-object stand-in, answer accuracy {answerer['accuracy']}")
-    pairs = [c - 1 for pair in OBJECT_PAIRS for c in pair]
-    print(f"object-pair classes: {', '.join(CLASS_NAMES[c] for c in pairs)}\n")
-    print('| run | seed | epochs | overall top-1 % | object-pair classes top-1 % | other classes top-1 % | minutes |')
-    print('|---|---|---|---|---|---|---|')
-    for seed in a.seeds:
-        for co_learn in (False, True):
-            hist, acc, secs = train(a.data, a.out, seed, a.epochs, co_learn, a.rgb_encoder, a.rgb_size, a.workers)
-            others = [c for c in range(len(acc)) if c not in pairs]
-            print(f"| {'MMCL (FAM+FRM)' if co_learn else 'skeleton only'} | {seed} | {len(hist)} | {100 * hist[-1]['test_top1']:.1f} | "
-                  f"{100 * acc[pairs].mean():.1f} | {100 * acc[others].mean():.1f} | {secs / 60:.1f} |", flush=True)
+    a.out = a.out or Path('runs/colearning-quick' if a.quick else 'runs/colearning')
+    a.data = a.data or (a.out / 'data' if a.quick else Path('data'))
+    a.epochs = a.epochs or (1 if a.quick else 20)
+    a.seeds = a.seeds or ([1, 2] if a.quick else [1, 2, 3])
+    a.workers = (0 if a.quick else 2) if a.workers is None else a.workers
+    a.table = a.table or (a.out / 'colearning.md' if a.quick else TABLE)
+    if a.run:
+        from mmcl.files import write_json
+        result = run(a)
+        write_json(a.out / f'{folder(a.run)}-seed{a.seed}' / 'result.json', result)
+        return
+    t0 = time.perf_counter()
+    answerer = ensure_inputs(a.data, a.quick, a.workers)
+    prepared = time.perf_counter() - t0
+    print(f'inputs ready in {prepared / 60:.1f} min; answerer accuracy {answerer["accuracy"]}', flush=True)
+    runs = [(seed, v, a.out / f'{folder(v)}-seed{seed}' / 'result.json') for seed in a.seeds for v in a.variants]
+    for _, _, path in runs:  # never mix budgets in one table; checked before anything trains
+        if path.is_file() and json.loads(path.read_text())['epochs'] != a.epochs:
+            sys.exit(f'colearning: error: {path} was trained for {json.loads(path.read_text())["epochs"]} epochs, not '
+                     f'{a.epochs} — use another --out')
+    env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.jobs)))}
+
+    def train(job) -> bool:
+        seed, v, _ = job
+        cmd = [sys.executable, __file__, '--run', v, '--seed', str(seed), '--data', str(a.data), '--out', str(a.out),
+               '--epochs', str(a.epochs), '--rgb-encoder', a.rgb_encoder, '--rgb-size', str(a.rgb_size), '--workers', str(a.workers)]
+        t = time.perf_counter()
+        ok = subprocess.run(cmd, env=env).returncode == 0
+        print(f"{v} seed {seed}: {'done' if ok else 'FAILED'} in {(time.perf_counter() - t) / 60:.1f} min", flush=True)
+        return ok
+
+    todo = [job for job in runs if not job[2].is_file()]
+    print(f'{len(runs) - len(todo)} of {len(runs)} runs already done; training {len(todo)}, {a.jobs} at a time', flush=True)
+    with ThreadPoolExecutor(a.jobs) as pool: ok = list(pool.map(train, todo))
+    failed = [f'{v} seed {seed}' for (seed, v, _), good in zip(todo, ok) if not good]
+    results = [json.loads(path.read_text()) for _, _, path in runs if path.is_file()]
+    total = time.perf_counter() - t0
+    epochs = sorted({r['epochs'] for r in results})
+    header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {epochs} epochs, "
+              f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
+              f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
+              f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
+              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs; this invocation "
+              f"{total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores.")
+    text = table(results, a.seeds, header)
+    from mmcl.files import write_text
+    a.table.parent.mkdir(parents=True, exist_ok=True)
+    write_text(a.table, text)
+    print(text)
+    if failed: sys.exit(f'colearning: error: runs failed: {", ".join(failed)} — rerun the same command to retry them')
 
 if __name__ == '__main__': main()
