@@ -174,7 +174,7 @@ def accuracy_report(scores: Scores, # labelled scores
     return dict(**topk_accuracy(scores), samples=len(scores), confusion=cm, per_class=per_class_table(cm, names),
                 pairs=top_confusions(cm, names))
 
-# %% ../nbs/13_evaluate.ipynb #d57e3b7f
+# %% ../nbs/13_evaluate.ipynb #bdec48ee
 def names_of(defaults, # a dataset's defaults, from `mmcl.experiment.dataset_defaults`
              num_class: int = 0 # the model's class count, checked when given
             ) -> tuple:
@@ -351,7 +351,7 @@ def transfer_scores(model: CTRGCN, # an NTU-layout, 2-person model (e.g. 120 NTU
 @torch.no_grad()
 def refine_scores(scores: Scores, # scores of the target samples
                   refiner, # a trained `mmcl.frm.Refiner`
-                  features # `mmcl.describe.FeatureStore` (looked up by sample name) or (N, D) array in `scores` order
+                  features # `mmcl.features.FeatureStore` (looked up by sample name) or (N, D) array in `scores` order
                  ) -> Scores:
     "The scores rescaled by the FRM refiner from target-domain instructive features."
     if features is None: raise ValueError('refinement needs target-domain features (a FeatureStore or an (N, D) array)')
