@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['LAYOUTS', 'SPLIT_PARTS', 'FIXED_WEIGHTS', 'UTD_TO_NTU', 'TRANSFER_WINDOW', 'SYSU_TO_NTU', 'SHAPE_DATASETS',
            'NPY_LAYOUTS', 'model_metadata', 'load_skeleton_model', 'Scores', 'score_samples', 'topk_accuracy',
-           'confusion_matrix', 'per_class_table', 'markdown_table', 'accuracy_report', 'split_indices_of',
+           'confusion_matrix', 'per_class_table', 'markdown_table', 'accuracy_report', 'names_of', 'split_indices_of',
            'evaluate_model', 'evaluate_run', 'load_aligned', 'align_scores', 'combine', 'simplex_grid', 'fit_weights',
            'ensemble_table', 'ensemble_weights', 'transfer_input', 'transfer_scores', 'refine_scores', 'load_refiner',
-           'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol', 'sysu_protocol', 'model_settings',
+           'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol', 'sysu_protocol', 'run_params', 'model_settings',
            'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction', 'main', 'export_onnx']
 
 # %% ../nbs/13_evaluate.ipynb #7f6a2242
@@ -20,12 +20,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset
-from .classes import class_names, SYNTHETIC_CLASSES
+from .classes import class_names, CLASS_NAMES, SYNTHETIC_CLASSES
 from .data import PreparedStore, SkeletonDataset
 from .encoder import CTRGCN
 from .experiment import dataset_defaults, make_transforms, open_store, check_choice, split_indices
 from .files import atomic_path
-from .graph import NTU25, KINECT20, kinect20_to_ntu25
+from .graph import Layout, NTU25, KINECT20, kinect20_to_ntu25
 from .prepare import Sample, centre, finish_sample, pad_actors, trim_untracked, read_ntu_sample, read_nwucla_sample
 from .sources import SkeletonSequence, utd_mhad_sequence, sysu_sequence
 from .transforms import SkeletonTransform, Stream
@@ -44,10 +44,11 @@ def model_metadata(path: str | Path # a `.safetensors` skeleton export
         with safe_open(str(path), 'pt') as f: return dict(f.metadata() or {})
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from None
 
-def load_skeleton_model(path: str | Path # `skeleton.safetensors` or a checkpoint `CTRGCN.from_checkpoint` reads
+def load_skeleton_model(path: str | Path, # `skeleton.safetensors` or a checkpoint `CTRGCN.from_checkpoint` reads
+                        layout=None # the layout when the metadata names none mmcl knows (a store of your own's)
                        ) -> CTRGCN:
-    "The CTR-GCN encoder a file holds, in eval mode (its layout taken from the metadata when present)."
-    return CTRGCN.from_checkpoint(path, LAYOUTS.get(model_metadata(path).get('layout'))).eval()
+    "The CTR-GCN encoder a file holds, in eval mode (its layout taken from the metadata when mmcl knows it)."
+    return CTRGCN.from_checkpoint(path, LAYOUTS.get(model_metadata(path).get('layout')) or layout).eval()
 
 # %% ../nbs/13_evaluate.ipynb #edf3fd01
 @dataclass
@@ -173,6 +174,17 @@ def accuracy_report(scores: Scores, # labelled scores
     return dict(**topk_accuracy(scores), samples=len(scores), confusion=cm, per_class=per_class_table(cm, names),
                 pairs=top_confusions(cm, names))
 
+# %% ../nbs/13_evaluate.ipynb #bdec48ee
+def names_of(defaults, # a dataset's defaults, from `mmcl.experiment.dataset_defaults`
+             num_class: int = 0 # the model's class count, checked when given
+            ) -> tuple:
+    "Class names of a dataset: mmcl's list for a built-in one, the store's own (or 'class K') for a store of yours."
+    spec = defaults.spec
+    if spec.name in CLASS_NAMES: return class_names(spec.name, num_class)
+    names = tuple(spec.class_names or ()) or tuple(f'class {k}' for k in range(spec.num_class))
+    if num_class and num_class != len(names): raise ValueError(f"dataset {spec.name!r} has {len(names)} classes but the model has {num_class}")
+    return names
+
 # %% ../nbs/13_evaluate.ipynb #3948752b
 SPLIT_PARTS = ('train', 'val', 'test')
 
@@ -183,7 +195,7 @@ def split_indices_of(store: PreparedStore, defaults, benchmark: str, part: str,
     return np.asarray(split_indices(store, defaults, benchmark, val_fraction, seed)[part])
 
 def evaluate_model(model: str | Path | CTRGCN, # skeleton.safetensors (or checkpoint), or the encoder itself
-                   dataset: str, # 'synthetic', 'ntu60', 'ntu120' or 'nwucla'
+                   dataset: str, # 'synthetic', 'ntu60', 'ntu120', 'nwucla', or the folder name of a store of your own in `data_dir`
                    benchmark: str = '', # '' = the dataset's first
                    split: str = 'test', # 'train', 'val' or 'test'
                    stream: str = 'joint', # the stream the model was trained on
@@ -194,10 +206,10 @@ def evaluate_model(model: str | Path | CTRGCN, # skeleton.safetensors (or checkp
                    batch_size: int = 64, workers: int = 0, device: str = 'cpu'
                   ) -> Scores:
     "Scores of a model on a split of a prepared dataset."
-    defaults, benchmark = dataset_defaults(dataset, benchmark)
+    defaults, benchmark = dataset_defaults(dataset, benchmark, data_dir)
     if window: defaults = replace(defaults, window=window)
     stream = Stream(check_choice('stream', stream, [s.value for s in Stream]))
-    model = model if isinstance(model, CTRGCN) else load_skeleton_model(model)
+    model = model if isinstance(model, CTRGCN) else load_skeleton_model(model, defaults.spec.layout)
     if model.num_class != defaults.spec.num_class or model.layout != defaults.spec.layout:
         raise ValueError(f"the model ({model.num_class} classes, {model.layout.name}) does not fit {dataset} "
                          f"({defaults.spec.num_class} classes, {defaults.spec.layout.name})")
@@ -339,7 +351,7 @@ def transfer_scores(model: CTRGCN, # an NTU-layout, 2-person model (e.g. 120 NTU
 @torch.no_grad()
 def refine_scores(scores: Scores, # scores of the target samples
                   refiner, # a trained `mmcl.frm.Refiner`
-                  features # `mmcl.describe.FeatureStore` (looked up by sample name) or (N, D) array in `scores` order
+                  features # `mmcl.features.FeatureStore` (looked up by sample name) or (N, D) array in `scores` order
                  ) -> Scores:
     "The scores rescaled by the FRM refiner from target-domain instructive features."
     if features is None: raise ValueError('refinement needs target-domain features (a FeatureStore or an (N, D) array)')
@@ -406,14 +418,19 @@ def sysu_protocol(files, # (path, 0-based SYSU class) pairs; see `mmcl.classes.S
 SHAPE_DATASETS = {('ntu25', 60): 'ntu60', ('ntu25', 120): 'ntu120', ('kinect20', 10): 'nwucla',
                   ('ntu25', len(SYNTHETIC_CLASSES)): 'synthetic'}
 
+def run_params(model_path: str | Path # the model file
+              ) -> dict:
+    "The params.json of the run folder the model file is in ({} when there is none)."
+    params = Path(model_path).with_name('params.json')
+    return json.loads(params.read_text()) if params.is_file() else {}
+
 def model_settings(model_path: str | Path, # the model file
                    model: CTRGCN, # the loaded model
                    dataset: str = '', # '' = from params.json beside the model, else from the model's shape
                    stream: str = '' # '' = from params.json beside the model, else 'joint'
                   ) -> tuple:
     "(dataset, stream) a model was trained for."
-    params = Path(model_path).with_name('params.json')
-    p = json.loads(params.read_text()) if params.is_file() else {}
+    p = run_params(model_path)
     dataset = dataset or p.get('dataset') or SHAPE_DATASETS.get((model.layout.name, model.num_class), '')
     if not dataset: raise ValueError(f"{model_path}: cannot tell the dataset of a {model.layout.name} model with {model.num_class} classes; pass --dataset")
     return dataset, check_choice('stream', stream or p.get('stream') or 'joint', [s.value for s in Stream])
@@ -421,7 +438,7 @@ def model_settings(model_path: str | Path, # the model file
 NPY_LAYOUTS = tuple(LAYOUTS)
 
 def read_raw_sample(path: str | Path, # a `.skeleton`, `.json` or `.npy` file
-                    npy_layout: str = 'ntu25' # joint layout of `.npy` arrays
+                    npy_layout: str | Layout = 'ntu25' # joint layout of `.npy` arrays: a `Layout`, or 'ntu25' or 'kinect20'
                    ) -> tuple:
     "(Sample, layout) of one raw skeleton file, read as its dataset's reader reads it."
     path = Path(path)
@@ -429,7 +446,7 @@ def read_raw_sample(path: str | Path, # a `.skeleton`, `.json` or `.npy` file
     if path.suffix == '.skeleton': return read_ntu_sample(path), NTU25
     if path.suffix == '.json': return read_nwucla_sample(path), KINECT20
     if path.suffix == '.npy':
-        layout = LAYOUTS[check_choice('npy layout', npy_layout, NPY_LAYOUTS)]
+        layout = npy_layout if isinstance(npy_layout, Layout) else LAYOUTS[check_choice('npy layout', npy_layout, NPY_LAYOUTS)]
         try: x = np.load(path, allow_pickle=False)
         except Exception as e: raise ValueError(f"{path}: not a readable .npy array ({type(e).__name__})") from None
         if x.ndim == 3: x = x[:, None]
@@ -440,14 +457,15 @@ def read_raw_sample(path: str | Path, # a `.skeleton`, `.json` or `.npy` file
     raise ValueError(f"{path}: unsupported file type {path.suffix!r}; expected .skeleton (NTU), .json (NW-UCLA) or .npy")
 
 def raw_input(path: str | Path, # a raw skeleton file
-              dataset: str, # the model's dataset
+              dataset: str, # the model's dataset (a built-in one, or the folder name of a store of your own)
               stream: str = 'joint', # the model's stream
-              npy_layout: str = 'ntu25' # joint layout of `.npy` arrays
+              npy_layout: str = '', # joint layout of `.npy` arrays: 'ntu25', 'kinect20' or '' = the dataset's own
+              data_dir: str | Path = 'data' # where a store of your own lives
              ) -> tuple:
     "(x, true label or -1): the model input (3, window, V, M) of a raw file, prepared as the training data was."
-    defaults, _ = dataset_defaults(dataset)
+    defaults, _ = dataset_defaults(dataset, '', data_dir)
     spec = defaults.spec
-    s, layout = read_raw_sample(path, npy_layout)
+    s, layout = read_raw_sample(path, npy_layout or spec.layout)
     true = s.label if Path(path).suffix != '.npy' and layout == spec.layout else -1
     if layout != spec.layout:
         if (layout, spec.layout) != (KINECT20, NTU25): raise ValueError(f"{path}: {layout.name} skeletons cannot feed a {spec.layout.name} model")
@@ -464,13 +482,14 @@ def predict_files(paths: list, # raw skeleton files
                   dataset: str, # its dataset (class names, preprocessing)
                   stream: str = 'joint', # its stream
                   top_k: int = 5, # actions to report per file
-                  npy_layout: str = 'ntu25' # joint layout of `.npy` arrays
+                  npy_layout: str = '', # joint layout of `.npy` arrays: 'ntu25', 'kinect20' or '' = the dataset's own
+                  data_dir: str | Path = 'data' # where a store of your own lives
                  ) -> list:
     "One result per file: {'file', 'top': [{'label', 'name', 'probability'}...], 'true'} or {'file', 'error'}."
-    names, out = class_names(dataset, model.num_class), []
+    names, out = names_of(dataset_defaults(dataset, '', data_dir)[0], model.num_class), []
     model.eval()
     for p in paths:
-        try: x, true = raw_input(p, dataset, stream, npy_layout)
+        try: x, true = raw_input(p, dataset, stream, npy_layout, data_dir)
         except (ValueError, FileNotFoundError, OSError) as e:
             out.append(dict(file=str(p), error=str(e).removeprefix(f'{p}: '))); continue
         prob = F.softmax(model(torch.from_numpy(x)[None]).float()[0], 0)
@@ -494,15 +513,19 @@ def main(argv: list | None = None # arguments (default: the command line)
     p.add_argument('--dataset', default='', help='the model\'s dataset (default: params.json beside the model, else its shape)')
     p.add_argument('--stream', default='', help='joint, bone, joint_motion or bone_motion (default: params.json, else joint)')
     p.add_argument('--top', type=int, default=5, help='actions to print per file (default: 5)')
-    p.add_argument('--layout', default='ntu25', choices=NPY_LAYOUTS, help='joint layout of .npy files (default: ntu25)')
+    p.add_argument('--layout', default='', choices=('',) + NPY_LAYOUTS, help="joint layout of .npy files (default: the model's dataset's)")
+    p.add_argument('--data-dir', default='', help='where a store of your own lives (default: params.json beside the model, else data)')
     p.add_argument('--json', action='store_true', help='print one JSON document instead of text')
     a = p.parse_args(argv)
     try:
-        model = load_skeleton_model(a.model)
+        params = run_params(a.model)
+        data_dir = a.data_dir or params.get('data_dir') or 'data'
+        known = a.dataset or params.get('dataset')  # a store of your own gives the layout its model file cannot
+        model = load_skeleton_model(a.model, dataset_defaults(known, '', data_dir)[0].spec.layout if known else None)
         dataset, stream = model_settings(a.model, model, a.dataset, a.stream)
-        class_names(dataset, model.num_class)
+        names_of(dataset_defaults(dataset, '', data_dir)[0], model.num_class)
     except (ValueError, FileNotFoundError) as e: p.exit(2, f'mmcl_predict: error: {e} — check --model / --dataset\n')
-    results = predict_files(a.files, model, dataset, stream, a.top, a.layout)
+    results = predict_files(a.files, model, dataset, stream, a.top, a.layout, data_dir)
     for r in results:
         if 'error' in r: print(f"mmcl_predict: error: {r['file']}: {r['error']}", file=sys.stderr)
     if a.json: print(json.dumps(dict(model=str(a.model), dataset=dataset, stream=stream, results=results), indent=1))
