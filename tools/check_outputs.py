@@ -35,6 +35,16 @@ def _call_name(node: ast.Call) -> str:
     return ''
 
 
+def _calls_run(tree):
+    "Names of the calls the cell itself runs: those inside function, class or lambda bodies only run when called."
+    stack = list(tree.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)): continue
+        if isinstance(n, ast.Call): yield _call_name(n)
+        stack.extend(ast.iter_child_nodes(n))
+
+
 def should_show(src: str) -> bool:
     "Whether a code cell with source `src` should leave an output (see the module docstring for the rule)."
     if _directives(src) & SKIP_DIRECTIVES: return False
@@ -42,7 +52,7 @@ def should_show(src: str) -> bool:
     if not code or code.endswith(';'): return False
     try: tree = ast.parse(code)
     except SyntaxError: return False
-    calls = [_call_name(n) for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    calls = list(_calls_run(tree))
     if any(c in SHOWING_CALLS or c.startswith('plt.') for c in calls): return True
     last = tree.body[-1] if tree.body else None
     return isinstance(last, ast.Expr) and not isinstance(last.value, (ast.Call, ast.Await, ast.Yield))

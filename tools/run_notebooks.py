@@ -31,5 +31,5 @@ def run(fn: Path) -> float:
 if __name__ == '__main__':
     nbs = [Path(p) for p in sys.argv[1:]] or sorted(p for p in Path(get_config().nbs_path).glob('**/*.ipynb')
                                                     if p.name not in DRIVERS and not p.name.startswith('_'))
-    for fn in nbs:
+    for fn in nbs:  # one after another: each is seeded, so its outputs are the same on every run
         print(f'{fn}: {run(fn.resolve()):.0f} s', flush=True)
