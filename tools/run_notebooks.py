@@ -23,7 +23,7 @@ def run(fn: Path) -> float:
         return True
     t0, cwd = time.time(), os.getcwd()
     os.chdir(fn.parent)
-    try: CaptureShell(fn).run_all(nb, exc_stop=True, preproc=no_eval)
+    try: CaptureShell(fn, mpl_format='png').run_all(nb, exc_stop=True, preproc=no_eval)  # png: retina doubles the pages' size
     finally: os.chdir(cwd)
     write_nb(nb, fn)
     return time.time() - t0
