@@ -216,6 +216,9 @@ def render(out: Path = OUT, workers: int = 2) -> dict:
         docs[n] = dict(section=section, notebook=n, file=file, title=str(front.get('title') or stem),
                        description=str(front.get('description') or ''), markdown=md)
     files = {n: d['file'] for n, d in docs.items()}
+    for n, f in files.items():  # Quarto would write both notebooks to one page: the later one silently replaces the other
+        if (first := next(m for m, g in files.items() if g == f)) != n:
+            failures[n] = f'its page {f} is also the page of {first}: rename one notebook'
     nav_pages = [(d['section'], d['title'], d['file']) for d in docs.values()]
     for d in docs.values():
         meta = ['--metadata', f'title={d["title"]}'] + (['--metadata', f'subtitle={d["description"]}'] if d['description'] else [])
