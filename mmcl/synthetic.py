@@ -6,7 +6,7 @@
 __all__ = ['J', 'ORDER', 'PARENT', 'REST_OFFSETS', 'FEET', 'FOOT_HEIGHT', 'SHIRTS', 'TROUSERS', 'SKINS', 'CUP', 'APPLE', 'PHONE',
            'ACTIONS', 'CLASS_NAMES', 'TWO_PERSON_ACTIONS', 'OBJECT_PAIRS', 'MIN_FRAMES', 'MAX_FRAMES', 'CAMERA_YAW',
            'DEPTH', 'COLOR', 'WALL', 'FLOOR', 'HEAD_RADIUS', 'TRAIN_PERFORMERS', 'OBJECT_CUE', 'kinematic_tree',
-           'rotation_matrix', 'forward_kinematics', 'Performer', 'HeldObject', 'Action', 'keyframe_arrays',
+           'joint_rotation', 'forward_kinematics', 'Performer', 'HeldObject', 'Action', 'keyframe_arrays',
            'keyframe_track', 'motion_id', 'action_of', 'perform', 'Intrinsics', 'Stage', 'performers', 'setup_stage',
            'ntu_body', 'synthesize', 'color_to_video', 'video_size', 'render_rgb', 'sample_names', 'make_synthetic']
 
@@ -50,9 +50,9 @@ FEET = (J['left foot'], J['right foot'])
 FOOT_HEIGHT = 0.04  # metres between the floor and a Kinect foot joint
 
 # %% ../nbs/03_synthetic.ipynb #0a863b31
-def rotation_matrix(degrees: np.ndarray # (..., 3) Euler angles (rx, ry, rz) in degrees
+def joint_rotation(degrees: np.ndarray # (..., 3) Euler angles (rx, ry, rz) in degrees
                    ) -> np.ndarray:
-    "(..., 3, 3) rotation matrices `Ry @ Rz @ Rx`."
+    "(..., 3, 3) rotation matrices `Ry @ Rz @ Rx` that pose the body model (not the augmentation's `mmcl.transforms.rotation_matrix`)."
     rx, ry, rz = np.moveaxis(np.deg2rad(np.asarray(degrees, dtype=np.float64)), -1, 0)
     one, zero = np.ones_like(rx), np.zeros_like(rx)
     def mat(*rows): return np.stack(rows, -1).reshape(*rx.shape, 3, 3)
@@ -66,7 +66,7 @@ def forward_kinematics(offsets: np.ndarray, # (25, 3) bone offsets from each joi
                        degrees: np.ndarray # (F, 25, 3) joint rotations (rx, ry, rz) in degrees
                       ) -> np.ndarray:
     "(F, 25, 3) joint positions in the body's frame, root at the origin."
-    R = rotation_matrix(degrees)
+    R = joint_rotation(degrees)
     pos, acc = np.zeros(degrees.shape[:2] + (3,)), np.zeros(R.shape)
     for v in ORDER:
         p = PARENT[v]
@@ -281,7 +281,7 @@ def perform(action: Action, # what to perform
         body = forward_kinematics(person.offsets(), angles)
         body[..., 1] += FOOT_HEIGHT - body[:, FEET, 1].min(1, keepdims=True)
         body += offset[:, None]
-        out.append(body @ rotation_matrix([0, yaw, 0]).T + [x, 0, z])
+        out.append(body @ joint_rotation([0, yaw, 0]).T + [x, 0, z])
     return np.stack(out)
 
 # %% ../nbs/03_synthetic.ipynb #80c188d3
@@ -318,7 +318,7 @@ class Stage:
             ) -> np.ndarray:
         "(..., 3) camera-space coordinates of stage points seen by `camera`."
         if camera not in CAMERA_YAW: raise ValueError(f"camera must be one of {sorted(CAMERA_YAW)}, got {camera}")
-        return xyz @ rotation_matrix([0, CAMERA_YAW[camera], 0]).T + [0, -self.height, self.distance]
+        return xyz @ joint_rotation([0, CAMERA_YAW[camera], 0]).T + [0, -self.height, self.distance]
 
 # %% ../nbs/03_synthetic.ipynb #7d3089ec
 _BODY, _PARTNER, _STAGE, _PERFORMANCE, _CAPTURE = range(5)  # independent random streams
