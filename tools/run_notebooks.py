@@ -1,13 +1,12 @@
 """Execute notebooks as `nbdev_test` does (skipping cells flagged slow, cuda or notest, and export calls) and save
 their outputs into the notebooks, so the docs site, built without executing them, shows results.
 Usage: python tools/run_notebooks.py [NOTEBOOK ...]   (default: every notebook under nbs/ except the papermill drivers)"""
-import os, sys, time
+import json, os, sys, time
 from pathlib import Path
 from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
 from nbdev.config import get_config
-
-DRIVERS = {'train.ipynb', 'evaluate.ipynb'}  # papermill drivers: their outputs come from a run, not from here
+from check_outputs import is_driver  # papermill drivers (a `parameters` cell): their outputs come from a run, not from here
 
 def skip_flags() -> set: return set(get_config().get('tst_flags', '').split())
 
@@ -30,6 +29,6 @@ def run(fn: Path) -> float:
 
 if __name__ == '__main__':
     nbs = [Path(p) for p in sys.argv[1:]] or sorted(p for p in Path(get_config().nbs_path).glob('**/*.ipynb')
-                                                    if p.name not in DRIVERS and not p.name.startswith('_'))
+                                                    if not p.name.startswith('_') and not is_driver(json.loads(p.read_text())))
     for fn in nbs:  # one after another: each is seeded, so its outputs are the same on every run
         print(f'{fn}: {run(fn.resolve()):.0f} s', flush=True)
