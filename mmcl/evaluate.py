@@ -6,10 +6,11 @@
 __all__ = ['LAYOUTS', 'SPLIT_PARTS', 'FIXED_WEIGHTS', 'UTD_TO_NTU', 'TRANSFER_WINDOW', 'SYSU_TO_NTU', 'SHAPE_DATASETS',
            'NPY_LAYOUTS', 'model_metadata', 'load_skeleton_model', 'Scores', 'score_samples', 'topk_accuracy',
            'confusion_matrix', 'per_class_table', 'markdown_table', 'accuracy_report', 'names_of', 'split_indices_of',
-           'evaluate_model', 'evaluate_run', 'load_aligned', 'align_scores', 'combine', 'simplex_grid', 'fit_weights',
-           'ensemble_table', 'ensemble_weights', 'transfer_input', 'transfer_scores', 'refine_scores', 'load_refiner',
-           'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol', 'sysu_protocol', 'run_params', 'model_settings',
-           'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction', 'main', 'export_onnx']
+           'evaluate_model', 'evaluate_run', 'load_aligned', 'stream_names', 'align_scores', 'combine', 'simplex_grid',
+           'fit_weights', 'ensemble_table', 'ensemble_weights', 'transfer_input', 'transfer_scores', 'refine_scores',
+           'load_refiner', 'transfer_table', 'utd_mhad_files', 'utd_mhad_protocol', 'sysu_protocol', 'run_params',
+           'model_settings', 'read_raw_sample', 'raw_input', 'predict_files', 'format_prediction', 'main',
+           'export_onnx']
 
 # %% ../nbs/13_evaluation.ipynb #7f6a2242
 import argparse, json, sys
@@ -238,6 +239,15 @@ def load_aligned(paths: list # score files (`Scores.save`), one per stream
     if not paths: raise ValueError('no score files given')
     out = [Scores.load(p) for p in paths]
     return align_scores(out, [str(p) for p in paths])
+
+def stream_names(paths: list # score files, one per stream
+                ) -> list:
+    "A distinct name per score file: its stem, else its folder's (runs' files share the stem `scores-test`), else its path."
+    paths = [Path(p) for p in paths]
+    for name in (lambda p: p.stem, lambda p: p.parent.name, str):
+        names = [name(p) for p in paths]
+        if len(set(names)) == len(names): return names
+    raise ValueError(f"a score file is given twice: {[str(p) for p in paths]}")
 
 def align_scores(scores: list, # `Scores` of the same samples
                  sources: list = None # what to call each in errors (e.g. file names)
