@@ -14,10 +14,11 @@ def env_with(policy: str | None) -> dict:
     return env | ({'OMP_WAIT_POLICY': policy} if policy is not None else {})
 
 def driver_imports(notebook: str) -> str:
-    "The driver's code cells up to and including the first that imports torch (the parameters cell first), as a script."
+    "The driver's code cells (the parameters cell first) up to its `import torch` line, as a script: what runs before torch loads."
     cells = [''.join(c['source']) for c in json.loads((NBS / notebook).read_text())['cells'] if c['cell_type'] == 'code']
     upto = next(i for i, s in enumerate(cells) if re.search(r'^import torch\b', s, re.M))
-    return '\n'.join(cells[:upto + 1])
+    lines = cells[upto].splitlines()
+    return '\n'.join(cells[:upto] + lines[:next(k for k, l in enumerate(lines) if l.startswith('import torch')) + 1])
 
 def spin_count(code: str, policy: str | None, cwd: Path) -> int:
     "libgomp's GOMP_SPINCOUNT when `code` runs in a fresh Python with `policy` (None: unset) as OMP_WAIT_POLICY."
