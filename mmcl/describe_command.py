@@ -8,6 +8,7 @@ __all__ = ['main']
 # %% ../nbs/09c_describe_command.ipynb #d8b6be41
 import argparse
 from pathlib import Path
+from .cpu import default_wait_policy
 
 # %% ../nbs/09c_describe_command.ipynb #e0b86f25
 def main(argv: list | None = None # arguments (default: the command line)
@@ -28,6 +29,7 @@ def main(argv: list | None = None # arguments (default: the command line)
     p.add_argument('--text-encoder', help='folder of a sentence encoder to embed the answers (default: none)')
     p.add_argument('--allow-download', action='store_true', help='fetch missing models from the Hugging Face Hub')
     a = p.parse_args(argv)
+    default_wait_policy()  # before torch is imported (mmcl.cpu): sharing the cores costs a share, not a collapse
     def fail(what, todo: str): p.exit(2, f'mmcl_describe: error: {what} — {todo}\n')
     try:
         from mmcl import describe as d

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from .prepare import DATASETS
 from .sources import RGB_DIR, SKELETON_DIR
+from .cpu import default_wait_policy
 
 # %% ../nbs/07b_rgb_command.ipynb #e94b52f0
 def default_videos(dataset: str # a dataset name known to `mmcl_prepare`
@@ -31,6 +32,7 @@ def main(argv: list | None = None # arguments (default: the command line)
     p.add_argument('--out', type=Path, help='image folder (default: data/<dataset>/rgb)')
     p.add_argument('--workers', type=int, default=2, help='parallel processes (default: 2)')
     a = p.parse_args(argv)
+    default_wait_policy()  # before torch is imported (mmcl.cpu): sharing the cores costs a share, not a collapse
     if a.dataset not in DATASETS: p.error(f"unknown dataset {a.dataset!r} — choose one of {', '.join(DATASETS)}")
     videos = a.videos or default_videos(a.dataset)
     if videos is None: p.error(f"{a.dataset} has no default video folder — pass --videos, a folder of <sample name>_rgb.avi files")
