@@ -2,12 +2,13 @@
 """Speed and peak memory of `mmcl.prepare.prepare` on generated NTU-format files (lengths ~ NTU's, mean ~80 frames;
 60 % one body, 25 % two, 15 % one plus a short spurious body), with 1 and 2 worker processes. Prints files/s, peak
 RSS and PSS of the whole process tree, CPU time (main + workers: on a shared machine wall time measures the
-other jobs too), and the extrapolated time for NTU120's 113,945 files.
+other jobs too), and the extrapolated time for NTU120's 113,945 files. The reader's one-time start (importing pyarrow,
+its first cast) is paid once per process before the timing and printed apart.
 Usage: python benchmarks/prepare_speed.py [--files 1000] [--workers 1 2]"""
 import argparse, os, resource, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
-from mmcl.sources import NTUBody, NTUSkeleton, write_ntu_skeleton
+from mmcl.sources import NTUBody, NTUSkeleton, read_ntu_skeleton, write_ntu_skeleton
 from mmcl.prepare import prepare
 from tree_memory import PeakMemory
 
@@ -50,6 +51,8 @@ if __name__ == '__main__':
         (tmp / 'raw').mkdir(); t0 = time.perf_counter(); write_files(tmp / 'raw', a.files)
         size = sum(f.stat().st_size for f in (tmp / 'raw').iterdir())
         print(f'{a.files} generated NTU-format files, {size / a.files / 1e3:.0f} kB each on average (written in {time.perf_counter() - t0:.0f} s)')
+        t0 = cpu_seconds(); read_ntu_skeleton(next((tmp / 'raw').iterdir()))
+        print(f'one-time start of the reader (pyarrow import, first cast): {cpu_seconds() - t0:.2f} CPU s per process')
         for w in a.workers:
             with PeakMemory() as peak:
                 t0, cpu0 = time.perf_counter(), cpu_seconds()

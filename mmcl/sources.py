@@ -142,6 +142,52 @@ def _walk_ntu(path, lines):
         raise SkeletonFileError(path, f"trailing data after the last frame at line {extra[0] + 1}: {lines[extra[0]][:40]!r}")
     return num_frames, np.array(frames, np.int64), ids, np.array(body_lines, np.int64)
 
+# %% ../nbs/01_sources.ipynb #a3e1f00d
+_WELL_FORMED_BYTES = b'0123456789.+-eE \n'  # with '\r' before '\n', all a well-formed file holds; any other byte: line reader
+_BODY_LINE_TOKENS = np.array([10, 1] + [12] * 25)  # tokens per line of a body's 27 lines
+_BODY_TOKENS = int(_BODY_LINE_TOKENS.sum())  # 311
+
+def _fast_fields(data: bytes # the whole file
+                ) -> tuple | None:
+    "What `_line_fields` returns, for a well-formed file, in a few vectorised passes; None when anything is off."
+    import pyarrow as pa, pyarrow.compute as pc  # on first use: importing takes ~0.3 s, and only NTU files need it
+    other = data.translate(None, _WELL_FORMED_BYTES)
+    if other.strip(b'\r'): return None
+    b = np.frombuffer(data, np.uint8)
+    solid = np.zeros(len(b) + 2, bool); np.greater(b, 32, out=solid[1:-1])  # token bytes, padded with a space each side
+    edges = np.flatnonzero(solid[1:] != solid[:-1]); starts, ends = edges[::2], edges[1::2]  # token k: data[starts[k]:ends[k]]
+    newlines = np.flatnonzero(b == 10)
+    if len(other) != np.count_nonzero(b[newlines[newlines > 0] - 1] == 13): return None  # a '\r' not before '\n' ends a line
+    bounds = np.r_[0, newlines + 1, len(b)]  # line k: data[bounds[k]:bounds[k + 1]]
+    first = np.searchsorted(starts, bounds)  # first token of each line (and the token count at the end)
+    num_lines = len(bounds) - 1
+    try:
+        def count(k): return int(data[bounds[k]:bounds[k + 1]])  # ValueError or IndexError when not a count
+        num_frames, k, body_lines, frames = count(0), 1, [], []
+        if num_frames < 0: return None
+        for f in range(num_frames):
+            n = count(k); k += 1
+            if n < 0 or k + 27 * n > num_lines: return None
+            body_lines += range(k, k + 27 * n, 27); frames += [f] * n; k += 27 * n
+    except (ValueError, IndexError): return None
+    body_lines = np.array(body_lines, np.int64)
+    if first[k] != len(starts): return None  # tokens after the last frame
+    if (np.diff(first)[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
+    packed = data.translate(None, b' \r\n')
+    offsets = np.zeros(len(starts) + 1, np.int32); np.cumsum(ends - starts, out=offsets[1:])
+    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(packed))
+    try: values = pc.cast(tokens, pa.float64()).to_numpy()
+    except pa.ArrowInvalid: return None
+    token = first[body_lines][:, None] + np.arange(_BODY_TOKENS)
+    with np.errstate(over='ignore'): block = values[token].astype(np.float32)  # rounded as np.loadtxt does; too big: inf
+    joint_count = token[:, 10]
+    if (block[:, 10] != 25).any() or (ends[joint_count] - starts[joint_count] != 2).any(): return None  # the text '25'
+    info, joints = block[:, :10], block[:, 11:].reshape(-1, 25, 12)
+    if not (np.isfinite(info).all() and np.isfinite(joints).all()): return None
+    ids = [data[s:e].decode() for s, e in zip(starts[token[:, 0]].tolist(), ends[token[:, 0]].tolist())]
+    return num_frames, np.array(frames, np.int64), ids, info, joints
+
+
 # %% ../nbs/01_sources.ipynb #cf394170
 def _group_bodies(path, frames, ids, info, joints) -> list:
     order = {}
@@ -153,19 +199,28 @@ def _group_bodies(path, frames, ids, info, joints) -> list:
         bodies.append(NTUBody(body_id, fr, joints[ks], info[ks, 1:]))
     return bodies
 
+def _line_fields(path, lines) -> tuple:
+    "The line reader: framecount, and per body appearance its frame, id, info row (id first) and joints."
+    if not any(l.strip() for l in lines): raise SkeletonFileError(path, 'empty file')
+    num_frames, frames, ids, body_lines = _walk_ntu(path, lines)
+    info = _parse_rows(path, lines, body_lines, 10)
+    joints = _parse_rows(path, lines, (body_lines[:, None] + np.arange(2, 27)).ravel(), 12).reshape(-1, 25, 12)
+    return num_frames, frames, ids, info, joints
+
 def read_ntu_skeleton(path # an NTU RGB+D `.skeleton` file named after its sample
                      ) -> NTUSkeleton:
     "Read every field of an NTU `.skeleton` file, bodies grouped by tracking id; raises `SkeletonFileError` on bad input."
     path = Path(path)
     try: parse_ntu_name(path.stem)
     except ValueError as e: raise SkeletonFileError(path, str(e)) from None
-    try: lines = path.read_text().splitlines()
-    except UnicodeDecodeError: raise SkeletonFileError(path, 'not a text file') from None
-    if not any(l.strip() for l in lines): raise SkeletonFileError(path, 'empty file')
-    num_frames, frames, ids, body_lines = _walk_ntu(path, lines)
-    info = _parse_rows(path, lines, body_lines, 10)
-    joints = _parse_rows(path, lines, (body_lines[:, None] + np.arange(2, 27)).ravel(), 12).reshape(-1, 25, 12)
-    return NTUSkeleton(path.stem, num_frames, _group_bodies(path, frames, ids, info, joints))
+    fields = _fast_fields(path.read_bytes())
+    if fields is None:  # not well-formed, or not sure: the line reader decides, and names the problem
+        try: lines = path.read_text().splitlines()
+        except UnicodeDecodeError: raise SkeletonFileError(path, 'not a text file') from None
+        fields = _line_fields(path, lines)
+    num_frames, *appearances = fields
+    return NTUSkeleton(path.stem, num_frames, _group_bodies(path, *appearances))
+
 
 # %% ../nbs/01_sources.ipynb #1bcce991
 def malformed_ntu_files(folder # where to write the damaged files (created if missing)
