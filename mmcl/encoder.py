@@ -49,6 +49,30 @@ def _batch_norm(x, bns: list):
                 m.running_mean.copy_(m_mean); m.running_var.copy_(m_var); m.num_batches_tracked.add_(1)
     return y
 
+# %% ../nbs/06_encoder.ipynb #h15a0002
+def _pointwise(x, # (N, C, T, V)
+               weight, # (out, C, 1, 1) or (out, C)
+               bias=None, # (out,) or None
+               stride: int = 1 # keep every `stride`-th frame
+              ):
+    "A 1×1 convolution with temporal stride, computed as one matrix product per sample."
+    if stride > 1: x = x[:, :, ::stride]
+    N, C, T, V = x.shape
+    y = torch.matmul(weight.flatten(1), x.reshape(N, C, T * V)).view(N, -1, T, V)
+    return y if bias is None else y + bias[:, None, None]
+
+def _max_pool_frames(x, # (N, C, T, V)
+                     stride: int = 1 # temporal stride
+                    ):
+    "`nn.MaxPool2d((3, 1), (stride, 1), (1, 0))` as the maximum of three shifted frames; ties go to the earliest."
+    T = x.shape[2]
+    padded = F.pad(x, (0, 0, 1, 1), value=float('-inf'))
+    y = padded[:, :, 0:T:stride]
+    for shift in (1, 2):
+        later = padded[:, :, shift:shift + T:stride]
+        y = torch.where(later > y, later, y)
+    return y
+
 # %% ../nbs/06_encoder.ipynb #84f41ae6
 class CTRGC(nn.Module):
     "Channel-wise topology refinement graph convolution for one adjacency subset."
@@ -105,14 +129,20 @@ class unit_gcn(nn.Module):
         q = torch.tanh(ab[:, :, 0].unsqueeze(-1) - ab[:, :, 1].unsqueeze(-2))                   # (N, K, rel, V, V)
         if self.training: scale = None
         else: scale, shift = _bn_affine(self.bn)  # output batch norm: its scale into ξ (the sum is linear in ξ(x))
-        y = 0
+        y, bias_term = None, 0
         for k, c in enumerate(self.convs):
-            topology = F.conv2d(q[:, k], c.conv4.weight, c.conv4.bias) * self.alpha + self.PA[k]
+            # Â = α·ζ(q) + A with α folded into ζ's weight and bias: one matrix product and one add
+            topology = _pointwise(q[:, k], c.conv4.weight * self.alpha) + (c.conv4.bias * self.alpha)[:, None, None] + self.PA[k]
             w3, b3 = (c.conv3.weight, c.conv3.bias) if scale is None else (c.conv3.weight * scale[:, None, None, None], c.conv3.bias * scale)
-            y = y + torch.einsum('ncuv,nctv->nctu', topology, F.conv2d(x, w3, b3))
+            # ξ's bias b goes through the aggregation as b·(row sum of Â): added once, on a (N, C, 1, V) tensor
+            bias_term = bias_term + b3[:, None] * topology.sum(-1)
+            xi, topology_t = _pointwise(x, w3).view(-1, T, V), topology.transpose(-1, -2).reshape(-1, V, V)
+            y = torch.bmm(xi, topology_t) if y is None else torch.baddbmm(y, xi, topology_t)  # out[c,t,u] += Σ_v ξ[c,t,v]·Â[c,u,v]
+        y = y.view(N, -1, T, V) + bias_term[:, :, None]
         y = self.bn(y) if self.training else y + shift[:, None, None]
         if isinstance(self.down, nn.Sequential):
-            residual = self.down(x) if self.training else F.conv2d(x, *_fold(*self.down))
+            conv, bn = self.down
+            residual = bn(_pointwise(x, conv.weight, conv.bias)) if self.training else _pointwise(x, *_fold(conv, bn))
         else: residual = x
         return F.relu(y + residual)
 
@@ -165,19 +195,19 @@ class MultiScaleTemporalConv(nn.Module):
         convs, bns = [b[0] for b in self.branches], [b[1] for b in self.branches]
         c, s = point[0].out_channels, self.stride
         if self.training:
-            h = F.conv2d(x, torch.cat([m.weight for m in convs]), torch.cat([m.bias for m in convs]))
+            h = _pointwise(x, torch.cat([m.weight for m in convs]), torch.cat([m.bias for m in convs]))
             if s == 1:
                 h = _batch_norm(h, bns)
                 h, p = h[:, :-c], h[:, -c:]
             else: h, p = _batch_norm(h[:, :-c], bns[:-1]), bns[-1](h[:, -c:, ::s])
         else:
-            h = F.conv2d(x, *map(torch.cat, zip(*[_fold(m, bn) for m, bn in zip(convs, bns)])))
+            h = _pointwise(x, *map(torch.cat, zip(*[_fold(m, bn) for m, bn in zip(convs, bns)])))
             h, p = h[:, :-c], h[:, -c:, ::s]
         h = F.relu(h)
         temporal = [branch[3] if self.training else branch[3]._folded for branch in squeezed[:-1]]
         ys = [conv(h[:, i * c:(i + 1) * c]) for i, conv in enumerate(temporal)]
-        pool, pool_bn = squeezed[-1][3:]
-        pooled = pool(h[:, -c:])
+        pool_bn = squeezed[-1][4]
+        pooled = _max_pool_frames(h[:, -c:], s)
         if self.training: pooled = pool_bn(pooled)
         else:
             scale, shift = _bn_affine(pool_bn)
@@ -197,8 +227,10 @@ class unit_tcn(nn.Module):
         _init_conv(self.conv); _init_bn(self.bn, 1)
 
     def forward(self, x):
-        if self.training or not self.fast: return self.bn(self.conv(x))
-        return F.conv2d(x, *_fold(self.conv, self.bn), stride=self.conv.stride)
+        if not self.fast: return self.bn(self.conv(x))
+        stride = self.conv.stride[0]
+        if self.training: return self.bn(_pointwise(x, self.conv.weight, self.conv.bias, stride))
+        return _pointwise(x, *_fold(self.conv, self.bn), stride=stride)
 
 class _Zero(nn.Module):
     def forward(self, x): return 0
