@@ -90,7 +90,7 @@ def run(a) -> dict:
     from mmcl.synthetic import OBJECT_CUE
     fam, frm = VARIANTS[a.run]
     d = DEFAULTS['synthetic']
-    store, recipe = open_store(d, a.data), make_recipe(d, a.epochs)
+    store, recipe = open_store(d, a.data), make_recipe(d, a.epochs, a.batch_size)
     torch.manual_seed(a.seed)  # the same encoder initialisation in every variant of a seed: the encoder is built first
     encoder_first = make_learner(d).encoder.state_dict()
     rgb = make_rgb_encoder(a.rgb_encoder, size=a.rgb_size) if fam else None
@@ -102,7 +102,7 @@ def run(a) -> dict:
     grad_start = gradient_norms(learner, first)
     t0 = time.perf_counter()
     hist = fit(learner, train_dl, test_dl, recipe, a.out / f'{folder(a.run)}-seed{a.seed}', progress=False,
-               params=dict(variant=a.run, seed=a.seed, epochs=recipe.epochs, rgb_encoder=a.rgb_encoder, rgb_size=a.rgb_size))
+               params=dict(variant=a.run, seed=a.seed, epochs=recipe.epochs, batch_size=recipe.batch_size, rgb_encoder=a.rgb_encoder, rgb_size=a.rgb_size))
     seconds = time.perf_counter() - t0
     acc, pairs = per_class_accuracy(learner.encoder, test_dl, d.spec.num_class), object_pair_classes()
     others = [c for c in range(len(acc)) if c not in pairs]
@@ -149,11 +149,17 @@ def table(results: list, seeds: list, header: str) -> str:
     return '\n'.join(lines + per_seed) + '\n'
 
 # ---------------------------------------------------------------- driver
+def training_batch(batch_size: int) -> int:
+    "The training batch a run gets: `batch_size`, or the synthetic recipe's when 0."
+    from mmcl.experiment import DEFAULTS
+    return batch_size or DEFAULTS['synthetic'].recipe.batch_size
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--data', type=Path, help='inputs folder (default data, or runs/colearning-quick/data with --quick)')
     ap.add_argument('--out', type=Path, help='runs folder (default runs/colearning, or runs/colearning-quick)')
     ap.add_argument('--epochs', type=int, help='training epochs per run (default 20: see benchmarks/README.md; 1 with --quick)')
+    ap.add_argument('--batch-size', type=int, default=0, help="training batch (default the synthetic recipe's 16)")
     ap.add_argument('--seeds', type=int, nargs='+', help='default 1 2 3 (1 2 with --quick)')
     ap.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
     ap.add_argument('--rgb-encoder', default='resnet18', help='FAM image encoder (the paper: inception_v3, slow on CPU)')
@@ -181,16 +187,18 @@ def main():
     prepared = time.perf_counter() - t0
     print(f'inputs ready in {prepared / 60:.1f} min; answerer accuracy {answerer["accuracy"]}', flush=True)
     runs = [(seed, v, a.out / f'{folder(v)}-seed{seed}' / 'result.json') for seed in a.seeds for v in a.variants]
+    batch = training_batch(a.batch_size)
     for _, _, path in runs:  # never mix budgets in one table; checked before anything trains
-        if path.is_file() and json.loads(path.read_text())['epochs'] != a.epochs:
-            sys.exit(f'colearning: error: {path} was trained for {json.loads(path.read_text())["epochs"]} epochs, not '
-                     f'{a.epochs} — use another --out')
+        done = json.loads(path.read_text()) if path.is_file() else None
+        if done and (done['epochs'], done['batch_size']) != (a.epochs, batch):
+            sys.exit(f"colearning: error: {path} was trained for {done['epochs']} epochs at batch {done['batch_size']}, not "
+                     f"{a.epochs} at batch {batch} — use another --out")
     env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.jobs)))}
 
     def train(job) -> bool:
         seed, v, _ = job
         cmd = [sys.executable, __file__, '--run', v, '--seed', str(seed), '--data', str(a.data), '--out', str(a.out),
-               '--epochs', str(a.epochs), '--rgb-encoder', a.rgb_encoder, '--rgb-size', str(a.rgb_size), '--workers', str(a.workers)]
+               '--epochs', str(a.epochs), '--batch-size', str(a.batch_size), '--rgb-encoder', a.rgb_encoder, '--rgb-size', str(a.rgb_size), '--workers', str(a.workers)]
         t = time.perf_counter()
         ok = subprocess.run(cmd, env=env).returncode == 0
         print(f"{v} seed {seed}: {'done' if ok else 'FAILED'} in {(time.perf_counter() - t) / 60:.1f} min", flush=True)
@@ -202,8 +210,7 @@ def main():
     failed = [f'{v} seed {seed}' for (seed, v, _), good in zip(todo, ok) if not good]
     results = [json.loads(path.read_text()) for _, _, path in runs if path.is_file()]
     total = time.perf_counter() - t0
-    epochs = sorted({r['epochs'] for r in results})
-    header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {epochs} epochs, "
+    header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {a.epochs} epochs at batch {batch}, "
               f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
               f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
               f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
