@@ -148,6 +148,30 @@ def table(results: list, seeds: list, header: str) -> str:
         per_seed.append(f"| {v} | {s} | {100 * r['overall']:.1f} | {100 * r['object_pairs']:.1f} | {fam} | {ref} |")
     return '\n'.join(lines + per_seed) + '\n'
 
+
+# ---------------------------------------------------------------- test-time refinement of the +FRM runs
+def refined_accuracy(run_dir: Path, data: Path) -> dict:
+    "A finished FRM run's test top-1, skeleton-only and refined by its trained refiner from the test samples' features."
+    from mmcl.evaluate import evaluate_model, refine_scores, load_refiner, topk_accuracy
+    from mmcl.features import FeatureStore
+    scores = evaluate_model(run_dir / 'skeleton.safetensors', 'synthetic', 'xsub', 'test', data_dir=data)
+    refined = refine_scores(scores, load_refiner(run_dir / 'checkpoint.pt'), FeatureStore(data / 'synthetic' / 'describe'))
+    pairs = np.isin(scores.labels, object_pair_classes())
+    return {key: dict(overall=topk_accuracy(s, (1,))['top1'], object_pairs=float((s.logits.argmax(1) == s.labels)[pairs].mean()))
+            for key, s in (('skeleton', scores), ('refined', refined))}
+
+def refinement_table(rows: dict) -> str:
+    "Markdown: per +FRM run, skeleton-only vs refined test top-1 (the transfer protocol's 'w/ refine' on the same dataset)."
+    lines = ['', '**Test-time refinement** (the trained refiner applied to the test samples\' instructive features, as the '
+             'transfer protocols\' "w/ refine"; inference normally runs the skeleton alone):', '',
+             '| run | seed | skeleton-only overall % | refined overall % | skeleton-only object pairs % | refined object pairs % |',
+             '|---|---|---|---|---|---|']
+    for (v, seed), r in rows.items():
+        sk, rf = r['skeleton'], r['refined']
+        lines.append(f"| {v} | {seed} | {100 * sk['overall']:.1f} | {100 * rf['overall']:.1f} | {100 * sk['object_pairs']:.1f} "
+                     f"| {100 * rf['object_pairs']:.1f} |")
+    return '\n'.join(lines) + '\n'
+
 # ---------------------------------------------------------------- driver
 def training_batch(batch_size: int) -> int:
     "The training batch a run gets: `batch_size`, or the synthetic recipe's when 0."
@@ -217,7 +241,16 @@ def main():
               f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs; this invocation "
               f"{total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average {os.getloadavg()[0]:.1f} "
               f"on {os.cpu_count()} cores.")
-    text = table(results, a.seeds, header)
+    refined = {}
+    for r in results:  # cached beside each run: a rerun of the command only makes the tables
+        if not VARIANTS[r['variant']][1]: continue
+        run_dir = a.out / f"{folder(r['variant'])}-seed{r['seed']}"
+        cache = run_dir / 'refined.json'
+        if not cache.is_file():
+            from mmcl.files import write_json
+            write_json(cache, refined_accuracy(run_dir, a.data))
+        refined[r['variant'], r['seed']] = json.loads(cache.read_text())
+    text = table(results, a.seeds, header) + (refinement_table(refined) if refined else '')
     from mmcl.files import write_text
     a.table.parent.mkdir(parents=True, exist_ok=True)
     write_text(a.table, text)
