@@ -58,8 +58,10 @@ def _pointwise(x, # (N, C, T, V)
     "A 1×1 convolution with temporal stride, computed as one matrix product per sample."
     if stride > 1: x = x[:, :, ::stride]
     N, C, T, V = x.shape
-    y = torch.matmul(weight.flatten(1), x.reshape(N, C, T * V)).view(N, -1, T, V)
-    return y if bias is None else y + bias[:, None, None]
+    # bmm with the weight expanded (a view): torch.matmul of a matrix by a batch would copy x transposed and its result
+    weight, x = weight.flatten(1).expand(N, -1, -1), x.reshape(N, C, T * V)
+    y = torch.bmm(weight, x) if bias is None else torch.baddbmm(bias[:, None].expand(N, -1, T * V), weight, x)
+    return y.view(N, -1, T, V)
 
 def _max_pool_frames(x, # (N, C, T, V)
                      stride: int = 1 # temporal stride
