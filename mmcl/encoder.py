@@ -58,8 +58,10 @@ def _pointwise(x, # (N, C, T, V)
     "A 1×1 convolution with temporal stride, computed as one matrix product per sample."
     if stride > 1: x = x[:, :, ::stride]
     N, C, T, V = x.shape
-    y = torch.matmul(weight.flatten(1), x.reshape(N, C, T * V)).view(N, -1, T, V)
-    return y if bias is None else y + bias[:, None, None]
+    # bmm with the weight expanded (a view): torch.matmul of a matrix by a batch would copy x transposed and its result
+    weight, x = weight.flatten(1).expand(N, -1, -1), x.reshape(N, C, T * V)
+    y = torch.bmm(weight, x) if bias is None else torch.baddbmm(bias[:, None].expand(N, -1, T * V), weight, x)
+    return y.view(N, -1, T, V)
 
 def _max_pool_frames(x, # (N, C, T, V)
                      stride: int = 1 # temporal stride
@@ -126,25 +128,35 @@ class unit_gcn(nn.Module):
         w12 = torch.cat([m.weight.flatten(1) for c in self.convs for m in (c.conv1, c.conv2)])
         b12 = torch.cat([m.bias for c in self.convs for m in (c.conv1, c.conv2)])
         ab = (torch.matmul(w12, x.mean(2)) + b12[:, None]).view(N, K, 2, rel, V)
-        q = torch.tanh(ab[:, :, 0].unsqueeze(-1) - ab[:, :, 1].unsqueeze(-2))                   # (N, K, rel, V, V)
-        if self.training: scale = None
-        else: scale, shift = _bn_affine(self.bn)  # output batch norm: its scale into ξ (the sum is linear in ξ(x))
-        y, bias_term = None, 0
-        for k, c in enumerate(self.convs):
-            # Â = α·ζ(q) + A with α folded into ζ's weight and bias: one matrix product and one add
-            topology = _pointwise(q[:, k], c.conv4.weight * self.alpha) + (c.conv4.bias * self.alpha)[:, None, None] + self.PA[k]
-            w3, b3 = (c.conv3.weight, c.conv3.bias) if scale is None else (c.conv3.weight * scale[:, None, None, None], c.conv3.bias * scale)
-            # ξ's bias b goes through the aggregation as b·(row sum of Â): added once, on a (N, C, 1, V) tensor
-            bias_term = bias_term + b3[:, None] * topology.sum(-1)
-            xi, topology_t = _pointwise(x, w3).view(-1, T, V), topology.transpose(-1, -2).reshape(-1, V, V)
-            y = torch.bmm(xi, topology_t) if y is None else torch.baddbmm(y, xi, topology_t)  # out[c,t,u] += Σ_v ξ[c,t,v]·Â[c,u,v]
-        y = y.view(N, -1, T, V) + bias_term[:, :, None]
-        y = self.bn(y) if self.training else y + shift[:, None, None]
+        q_t = torch.tanh(ab[:, :, 0].unsqueeze(-2) - ab[:, :, 1].unsqueeze(-1))  # (N, K, rel, v, u): q transposed
+        # α folded into ζ: Â = W·q + B with W = α·W_ζ and B[c,u,v] = α·b_ζ[c] + A[u,v]
+        w4 = torch.stack([c.conv4.weight.flatten(1) for c in self.convs]) * self.alpha            # (K, out, rel)
+        b4 = torch.stack([c.conv4.bias for c in self.convs]) * self.alpha                         # (K, out)
+        w3 = torch.cat([c.conv3.weight for c in self.convs])                                      # (K·out, C, 1, 1)
+        b3 = torch.stack([c.conv3.bias for c in self.convs])                                      # (K, out)
+        if not self.training:  # output batch norm: its scale into ξ (the sum is linear in ξ(x)), its shift added below
+            scale, shift = _bn_affine(self.bn)
+            w3, b3 = w3 * scale.repeat(K)[:, None, None, None], b3 * scale
+        # ξ's bias b goes through the aggregation as b·Σ_v Â[c,u,v], and that row sum is W·Σ_v q + V·α·b_ζ + Σ_v A:
+        # computed on (N, K, rel, V) instead of summing Â
+        rows = torch.matmul(w4, q_t.sum(-2)) + (V * b4)[..., None] + self.PA.sum(-1)[:, None]   # (N, K, out, u)
+        bias_term = (b3[..., None] * rows).sum(1)                                                 # (N, out, u)
+        if not self.training: bias_term = bias_term + shift[:, None]
+        out = b4.shape[1]
+        B_t = b4[..., None] + self.PA.transpose(-1, -2).reshape(K, 1, V * V)                      # (K, out, v·u)
+        y = bias_term[:, :, None].expand(N, out, T, V).reshape(N * out, T, V)                     # a view: T has stride 0
+        for k in range(K):
+            # Âᵀ built transposed, so that the aggregation reads it without a copy
+            topology_t = torch.baddbmm(B_t[k].expand(N, -1, -1), w4[k].expand(N, -1, -1), q_t[:, k].reshape(N, rel, V * V))
+            xi = _pointwise(x, w3[k * out:(k + 1) * out]).view(-1, T, V)
+            y = torch.baddbmm(y, xi, topology_t.view(-1, V, V))  # out[c,t,u] += Σ_v ξ[c,t,v]·Â[c,u,v]
+        y = y.view(N, out, T, V)
+        if self.training: y = self.bn(y)
         if isinstance(self.down, nn.Sequential):
             conv, bn = self.down
             residual = bn(_pointwise(x, conv.weight, conv.bias)) if self.training else _pointwise(x, *_fold(conv, bn))
         else: residual = x
-        return F.relu(y + residual)
+        return torch.relu_(y.add_(residual))  # in place: neither the batch norm's nor the add's backward needs these values
 
 
 # %% ../nbs/06_encoder.ipynb #ad99a741
@@ -194,20 +206,22 @@ class MultiScaleTemporalConv(nn.Module):
         *squeezed, point = self.branches
         convs, bns = [b[0] for b in self.branches], [b[1] for b in self.branches]
         c, s = point[0].out_channels, self.stride
+        # channel groups are taken with `split`, whose backward is one concatenation; a slice's backward would
+        # zero-fill a gradient of the whole tensor for each group
         if self.training:
             h = _pointwise(x, torch.cat([m.weight for m in convs]), torch.cat([m.bias for m in convs]))
-            if s == 1:
-                h = _batch_norm(h, bns)
-                h, p = h[:, :-c], h[:, -c:]
-            else: h, p = _batch_norm(h[:, :-c], bns[:-1]), bns[-1](h[:, -c:, ::s])
+            if s == 1: h, p = _batch_norm(h, bns).split([len(squeezed) * c, c], dim=1)
+            else:
+                h, p = h.split([len(squeezed) * c, c], dim=1)
+                h, p = _batch_norm(h, bns[:-1]), bns[-1](p[:, :, ::s])
         else:
-            h = _pointwise(x, *map(torch.cat, zip(*[_fold(m, bn) for m, bn in zip(convs, bns)])))
-            h, p = h[:, :-c], h[:, -c:, ::s]
-        h = F.relu(h)
+            h, p = _pointwise(x, *map(torch.cat, zip(*[_fold(m, bn) for m, bn in zip(convs, bns)]))).split([len(squeezed) * c, c], dim=1)
+            p = p[:, :, ::s]
+        *hs, h_pool = F.relu(h).split(c, dim=1)
         temporal = [branch[3] if self.training else branch[3]._folded for branch in squeezed[:-1]]
-        ys = [conv(h[:, i * c:(i + 1) * c]) for i, conv in enumerate(temporal)]
+        ys = [conv(h_i) for h_i, conv in zip(hs, temporal)]
         pool_bn = squeezed[-1][4]
-        pooled = _max_pool_frames(h[:, -c:], s)
+        pooled = _max_pool_frames(h_pool, s)
         if self.training: pooled = pool_bn(pooled)
         else:
             scale, shift = _bn_affine(pool_bn)
@@ -244,13 +258,17 @@ class TCN_GCN_unit(nn.Module):
                  fast: bool = True # the batched formulation of the graph and temporal blocks
                 ):
         super().__init__()
+        self.fast = fast
         self.gcn1 = unit_gcn(in_channels, out_channels, A, fast=fast)
         self.tcn1 = MultiScaleTemporalConv(out_channels, out_channels, stride=stride, fast=fast)
         if not residual: self.residual = _Zero()
         elif in_channels == out_channels and stride == 1: self.residual = nn.Identity()
         else: self.residual = unit_tcn(in_channels, out_channels, stride, fast=fast)
 
-    def forward(self, x): return F.relu(self.tcn1(self.gcn1(x)) + self.residual(x))
+    def forward(self, x):
+        if not self.fast: return F.relu(self.tcn1(self.gcn1(x)) + self.residual(x))
+        # in place on the temporal block's fresh output: neither the add's nor the ReLU's backward needs its input
+        return torch.relu_(self.tcn1(self.gcn1(x)).add_(self.residual(x)))
 
 # %% ../nbs/06_encoder.ipynb #12f7a3a4
 class CTRGCN(nn.Module):
