@@ -238,9 +238,10 @@ def main():
               f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
               f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
               f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
-              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs; this invocation "
-              f"{total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} cores.")
+              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs, {a.jobs} at a time"
+              + (f"; this invocation {total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average "
+                 f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores." if todo else
+                 " (this invocation trained nothing: every run was done; it made the tables)."))
     refined = {}
     for r in results:  # cached beside each run: a rerun of the command only makes the tables
         if not VARIANTS[r['variant']][1]: continue
