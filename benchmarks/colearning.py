@@ -148,17 +148,18 @@ def table(results: list, seeds: list, header: str) -> str:
         per_seed.append(f"| {v} | {s} | {100 * r['overall']:.1f} | {100 * r['object_pairs']:.1f} | {fam} | {ref} |")
     return '\n'.join(lines + per_seed) + '\n'
 
-
 # ---------------------------------------------------------------- test-time refinement of the +FRM runs
 def refined_accuracy(run_dir: Path, data: Path) -> dict:
     "A finished FRM run's test top-1, skeleton-only and refined by its trained refiner from the test samples' features."
-    from mmcl.evaluate import evaluate_model, refine_scores, load_refiner, topk_accuracy
+    from mmcl.evaluate import evaluate_model, refine_scores, load_refiner, confusion_matrix
     from mmcl.features import FeatureStore
     scores = evaluate_model(run_dir / 'skeleton.safetensors', 'synthetic', 'xsub', 'test', data_dir=data)
     refined = refine_scores(scores, load_refiner(run_dir / 'checkpoint.pt'), FeatureStore(data / 'synthetic' / 'describe'))
-    pairs = np.isin(scores.labels, object_pair_classes())
-    return {key: dict(overall=topk_accuracy(s, (1,))['top1'], object_pairs=float((s.logits.argmax(1) == s.labels)[pairs].mean()))
-            for key, s in (('skeleton', scores), ('refined', refined))}
+    def accuracy(s):  # overall over samples; object pairs as the ablation's: the mean of the pair classes' accuracies
+        cm = confusion_matrix(s)
+        per_class = np.diag(cm) / np.maximum(cm.sum(1), 1)
+        return dict(overall=float(np.trace(cm) / cm.sum()), object_pairs=float(per_class[object_pair_classes()].mean()))
+    return {'skeleton': accuracy(scores), 'refined': accuracy(refined)}
 
 def refinement_table(rows: dict) -> str:
     "Markdown: per +FRM run, skeleton-only vs refined test top-1 (the transfer protocol's 'w/ refine' on the same dataset)."
@@ -173,17 +174,12 @@ def refinement_table(rows: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 # ---------------------------------------------------------------- driver
-def training_batch(batch_size: int) -> int:
-    "The training batch a run gets: `batch_size`, or the synthetic recipe's when 0."
-    from mmcl.experiment import DEFAULTS
-    return batch_size or DEFAULTS['synthetic'].recipe.batch_size
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--data', type=Path, help='inputs folder (default data, or runs/colearning-quick/data with --quick)')
     ap.add_argument('--out', type=Path, help='runs folder (default runs/colearning, or runs/colearning-quick)')
     ap.add_argument('--epochs', type=int, help='training epochs per run (default 20: see benchmarks/README.md; 1 with --quick)')
-    ap.add_argument('--batch-size', type=int, default=0, help="training batch (default the synthetic recipe's 16)")
+    ap.add_argument('--batch-size', type=int, help="training batch (default the synthetic recipe's 16)")
     ap.add_argument('--seeds', type=int, nargs='+', help='default 1 2 3 (1 2 with --quick)')
     ap.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
     ap.add_argument('--rgb-encoder', default='resnet18', help='FAM image encoder (the paper: inception_v3, slow on CPU)')
@@ -199,6 +195,9 @@ def main():
     a.data = a.data or (a.out / 'data' if a.quick else Path('data'))
     a.epochs = a.epochs or (1 if a.quick else 20)
     a.seeds = a.seeds or ([1, 2] if a.quick else [1, 2, 3])
+    if not a.batch_size:
+        from mmcl.experiment import DEFAULTS
+        a.batch_size = DEFAULTS['synthetic'].recipe.batch_size
     a.workers = (0 if a.quick else 2) if a.workers is None else a.workers
     a.table = a.table or (a.out / 'colearning.md' if a.quick else TABLE)
     if a.run:
@@ -211,12 +210,11 @@ def main():
     prepared = time.perf_counter() - t0
     print(f'inputs ready in {prepared / 60:.1f} min; answerer accuracy {answerer["accuracy"]}', flush=True)
     runs = [(seed, v, a.out / f'{folder(v)}-seed{seed}' / 'result.json') for seed in a.seeds for v in a.variants]
-    batch = training_batch(a.batch_size)
     for _, _, path in runs:  # never mix budgets in one table; checked before anything trains
         done = json.loads(path.read_text()) if path.is_file() else None
-        if done and (done['epochs'], done['batch_size']) != (a.epochs, batch):
+        if done and (done['epochs'], done['batch_size']) != (a.epochs, a.batch_size):
             sys.exit(f"colearning: error: {path} was trained for {done['epochs']} epochs at batch {done['batch_size']}, not "
-                     f"{a.epochs} at batch {batch} — use another --out")
+                     f"{a.epochs} at batch {a.batch_size} — use another --out")
     env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // a.jobs)))}
 
     def train(job) -> bool:
@@ -234,25 +232,23 @@ def main():
     failed = [f'{v} seed {seed}' for (seed, v, _), good in zip(todo, ok) if not good]
     results = [json.loads(path.read_text()) for _, _, path in runs if path.is_file()]
     total = time.perf_counter() - t0
-    header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {a.epochs} epochs at batch {batch}, "
+    header = (f"Skeleton-only test accuracy on the synthetic dataset (cross-subject, {len(a.seeds)} seeds, {a.epochs} epochs at batch {a.batch_size}, "
               f"FAM encoder {a.rgb_encoder} at {a.rgb_size} px; mean ± std over seeds; Δ = run − baseline of the same seed). "
               f"Instructive features: the held-object stand-in, its answers right for {100 * answerer['accuracy']['yes_no']:.0f}% "
               f"(yes/no) and {100 * answerer['accuracy']['object']:.0f}% (object) of the samples. "
-              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs, {a.jobs} at a time"
-              + (f"; this invocation {total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average "
+              f"Training took {sum(r['train_seconds'] for r in results) / 60:.0f} min summed over the runs"
+              + (f"; this invocation trained {len(todo)}, {a.jobs} at a time, in {total / 60:.1f} min wall ({prepared / 60:.1f} of them making inputs), load average "
                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores." if todo else
                  " (this invocation trained nothing: every run was done; it made the tables)."))
+    from mmcl.files import write_json, write_text
     refined = {}
     for r in results:  # cached beside each run: a rerun of the command only makes the tables
         if not VARIANTS[r['variant']][1]: continue
         run_dir = a.out / f"{folder(r['variant'])}-seed{r['seed']}"
         cache = run_dir / 'refined.json'
-        if not cache.is_file():
-            from mmcl.files import write_json
-            write_json(cache, refined_accuracy(run_dir, a.data))
+        if not cache.is_file(): write_json(cache, refined_accuracy(run_dir, a.data))
         refined[r['variant'], r['seed']] = json.loads(cache.read_text())
     text = table(results, a.seeds, header) + (refinement_table(refined) if refined else '')
-    from mmcl.files import write_text
     a.table.parent.mkdir(parents=True, exist_ok=True)
     write_text(a.table, text)
     print(text)
