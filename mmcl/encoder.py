@@ -144,20 +144,20 @@ class unit_gcn(nn.Module):
         if not self.training: bias_term = bias_term + shift[:, None]
         out, down = b4.shape[1], isinstance(self.down, nn.Sequential)
         B_t = b4[..., None] + self.PA.transpose(-1, -2).reshape(K, 1, V * V)                      # (K, out, v·u)
-        # the sum starts from a fresh tensor and every subset is added in place (an out-of-place add copies the sum)
-        # (a fresh tensor, not a view: in-place changes of a view cost autograd a copy of its base)
         start = bias_term[:, :, None].expand(N, out, T, V)                                        # a view: T has stride 0
-        if self.training: y = start.reshape(N * out, T, V).contiguous()  # the batch norm sees the sum alone
+        if self.training: y = start  # the batch norm sees the sum alone
         elif down:  # evaluation: the residual starts the sum, so nothing is added after it
             w, b = _fold(*self.down)
             y = torch.baddbmm((start + b[:, None, None]).reshape(N, out, T * V), w.flatten(1).expand(N, -1, -1), x.reshape(N, C, T * V))
-            y = y.view(N * out, T, V)
-        else: y = (start + x).view(N * out, T, V)
+        else: y = start + x
+        y = y.reshape(N * out, T, V)
         for k in range(K):
             # Âᵀ built transposed, so that the aggregation reads it without a copy
             topology_t = torch.baddbmm(B_t[k].expand(N, -1, -1), w4[k].expand(N, -1, -1), q_t[:, k].reshape(N, rel, V * V))
-            xi = _pointwise(x, w3[k * out:(k + 1) * out]).view(-1, T, V)
-            y.baddbmm_(xi, topology_t.view(-1, V, V))  # out[c,t,u] += Σ_v ξ[c,t,v]·Â[c,u,v]
+            xi, topology_t = _pointwise(x, w3[k * out:(k + 1) * out]).view(-1, T, V), topology_t.view(-1, V, V)
+            # out[c,t,u] += Σ_v ξ[c,t,v]·Â[c,u,v]. The first product makes the sum a fresh tensor, in autocast's dtype;
+            # the others add to it in place (out of place, each would copy the sum)
+            y = torch.baddbmm(y, xi, topology_t) if k == 0 else y.baddbmm_(xi, topology_t)
         y = y.view(N, out, T, V)
         if not self.training: return torch.relu_(y)
         residual = self.down[1](_pointwise(x, self.down[0].weight, self.down[0].bias)) if down else x
