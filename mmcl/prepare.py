@@ -46,12 +46,13 @@ def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file, in order of
     "The bodies that survive the length and spread rules, most motion first, and {body_id: reason} for the rest."
     dropped = {}
     if len(bodies) < 2: return list(bodies), dropped
-    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
     long_enough = [b for b in bodies if len(b.frames) >= MIN_TRACK_FRAMES]
     if long_enough:  # the reference would remove every body of a file of short tracks, then fail
         dropped.update({b.body_id: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})'
                         for b in bodies if len(b.frames) < MIN_TRACK_FRAMES})
         bodies = long_enough
+    if len(bodies) < 2: return list(bodies), dropped  # one track left: nothing to rank
+    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
     kept = list(bodies)
     for b in bodies:  # in order of first appearance, as the reference's dict
         if len(kept) == 1: break
@@ -284,7 +285,14 @@ def _digest(*parts) -> str: return hashlib.sha1(json.dumps(parts, sort_keys=True
 def content_digests(files: list  # raw file paths
                    ) -> list:
     "SHA-1 of each file's bytes, so a store or shard made from an edited file is never reused."
-    return [hashlib.sha1(Path(p).read_bytes()).hexdigest() for p in files]
+    chunk = memoryview(bytearray(1 << 20))  # one buffer for every file: no fresh memory per file
+    digests = []
+    for p in files:
+        sha1 = hashlib.sha1()
+        with open(p, 'rb', buffering=0) as f:
+            while n := f.readinto(chunk): sha1.update(chunk[:n])
+        digests.append(sha1.hexdigest())
+    return digests
 
 def _load_one(task):
     "Worker: read and finish one file; (name, Sample or None, reason)."
