@@ -11,7 +11,7 @@ __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COL
            'content_digests', 'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
 # %% ../nbs/02_prepare.ipynb #5ca920bd
-import argparse, hashlib, itertools, json, shutil
+import argparse, gc, hashlib, itertools, json, shutil
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -327,13 +327,16 @@ def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path,
     tasks = [(spec, copy_single_actor, files[i]) for _, c in todo for i in c]
     bar = tqdm(total=len(files), initial=len(files) - len(tasks), desc=f'prepare {spec.name}', unit='file', disable=not progress)
     context = get_context('fork' if 'fork' in get_all_start_methods() else None)  # fork: no re-import per worker
-    pool = context.Pool(workers) if workers > 1 else None
+    gc.freeze()  # what is loaded so far: the collector stops walking it over and over, and forked workers share its pages
+    pool = None
     try:
+        pool = context.Pool(workers) if workers > 1 else None
         results = pool.imap(_load_one, tasks, chunksize=8) if pool else map(_load_one, tasks)
         for path, chunk in todo:
             _write_shard(path, [next(results) for _ in chunk], spec.meta_keys)
             bar.update(len(chunk))
     finally:
+        gc.unfreeze()
         if pool: pool.terminate()
         bar.close()
     return paths

@@ -163,7 +163,8 @@ def _fast_fields(data: bytes # the whole file
     else: seps = blank
     n = len(seps)  # token k ends at seps[k]
     line_end = np.flatnonzero(kind != 32)  # the token that ends each line
-    if len(line_end) + data.count(b' ') != n: return None  # a tab or another control byte: the line reader decides
+    packed = data.translate(None, b' \r\n')
+    if len(packed) != len(data) - len(blank): return None  # a tab or another control byte: the line reader decides
     first = np.zeros(len(line_end) + 1, np.int64); np.add(line_end, 1, out=first[1:])  # line k: tokens first[k]..first[k + 1] - 1
     bounds = np.zeros(len(line_end) + 1, np.int64); np.add(seps[line_end], 1 + (kind[line_end] == 13), out=bounds[1:])  # line k: data[bounds[k]:bounds[k + 1]]
     num_lines, line_starts = len(line_end), bounds.tolist()
@@ -179,15 +180,15 @@ def _fast_fields(data: bytes # the whole file
     if k != num_lines: return None  # lines after the last frame, or a body cut short
     body_lines = np.array(body_lines, np.int64)
     if (np.diff(first)[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
-    offsets = np.zeros(n + 1, np.int32); np.subtract(seps, np.arange(n), out=offsets[1:])  # one separator byte per token
+    offsets = np.zeros(n + 1, np.int32); offsets[1:] = seps; offsets[1:] -= np.arange(n, dtype=np.int32)  # one separator byte per token
     if len(cr):  # minus the '\n' of each earlier '\r\n'
         crlf_before = np.zeros(n, np.int32); crlf_before[line_end[:-1] + 1] = kind[line_end[:-1]] == 13
         offsets[1:] -= np.cumsum(crlf_before, dtype=np.int32)
-    tokens = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.translate(None, b' \r\n')))
+    tokens = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(packed))
     try: values = pc.cast(tokens, pa.float64()).to_numpy()  # an empty token (two blanks in a row) fails too
     except pa.ArrowInvalid: return None
     body_token = np.ones(n, bool); body_token[first[count_lines]] = False
-    with np.errstate(over='ignore'): block = values[body_token].astype(np.float32).reshape(-1, _BODY_TOKENS)  # as np.loadtxt rounds
+    with np.errstate(over='ignore'): block = values.astype(np.float32)[body_token].reshape(-1, _BODY_TOKENS)  # as np.loadtxt rounds
     if not np.isfinite(block).all(): return None  # nan, inf, or too big for float32
     id_token = first[body_lines]
     if (block[:, 10] != 25).any() or (offsets[id_token + 11] - offsets[id_token + 10] != 2).any(): return None  # the text '25'
