@@ -294,10 +294,16 @@ def content_digests(files: list  # raw file paths
         digests.append(sha1.hexdigest())
     return digests
 
+def _in_store_dtype(s: Sample) -> Sample:
+    "The sample's rows in `STORE_DTYPE`, converted while they are fresh in the cache; half the bytes to hold and send."
+    s.xyz = s.xyz.astype(STORE_DTYPE)
+    if s.colour is not None: s.colour = s.colour.astype(STORE_DTYPE)
+    return s
+
 def _load_one(task):
     "Worker: read and finish one file; (name, Sample or None, reason)."
     spec, copy_single_actor, path = task
-    try: return path.name, finish_sample(spec.read(path), spec, copy_single_actor), ''
+    try: return path.name, _in_store_dtype(finish_sample(spec.read(path), spec, copy_single_actor)), ''
     except SkeletonFileError as e: return path.name, None, e.reason
     except (ValueError, OSError, KeyError, IndexError) as e: return path.name, None, str(e) or type(e).__name__
 
@@ -311,8 +317,8 @@ def _write_shard(path: Path, results: list, meta_keys: tuple):
         origin=np.array([s.origin for s in ok], np.float32).reshape(-1, 3),
         meta=np.array([[s.meta[k] for k in meta_keys] for s in ok], np.int32).reshape(-1, len(meta_keys)),
         skipped=np.array([[f, r] for f, s, r in results if s is None], dtype=str).reshape(-1, 2),
-        xyz=np.concatenate([s.xyz for s in ok]).astype(STORE_DTYPE) if ok else np.zeros(0, STORE_DTYPE))
-    if ok and ok[0].colour is not None: arrays['colour'] = np.concatenate([s.colour for s in ok]).astype(STORE_DTYPE)
+        xyz=np.concatenate([s.xyz for s in ok], dtype=STORE_DTYPE) if ok else np.zeros(0, STORE_DTYPE))
+    if ok and ok[0].colour is not None: arrays['colour'] = np.concatenate([s.colour for s in ok], dtype=STORE_DTYPE)
     with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.savez(f, **arrays)
 
 # %% ../nbs/02_prepare.ipynb #9a77fc00

@@ -167,19 +167,22 @@ def _fast_fields(data: bytes # the whole file
     if len(packed) != len(data) - len(blank): return None  # a tab or another control byte: the line reader decides
     first = np.zeros(len(line_end) + 1, np.int64); np.add(line_end, 1, out=first[1:])  # line k: tokens first[k]..first[k + 1] - 1
     bounds = np.zeros(len(line_end) + 1, np.int64); np.add(seps[line_end], 1 + (kind[line_end] == 13), out=bounds[1:])  # line k: data[bounds[k]:bounds[k + 1]]
-    num_lines, line_starts = len(line_end), bounds.tolist()
-    try:  # the walk: ValueError or IndexError when a count line is not a count
-        num_frames, k, count_lines, body_lines, frames = int(data[:line_starts[1]]), 1, [0], [], []
-        if num_frames < 0: return None
-        for f in range(num_frames):
-            nb = int(data[line_starts[k]:line_starts[k + 1]]); count_lines.append(k); k += 1
-            if nb:
-                if nb < 0: return None
-                body_lines += range(k, k + 27 * nb, 27); frames += [f] * nb; k += 27 * nb
-    except (ValueError, IndexError): return None
-    if k != num_lines: return None  # lines after the last frame, or a body cut short
-    body_lines = np.array(body_lines, np.int64)
-    if (np.diff(first)[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
+    num_lines, tokens_per_line = len(line_end), np.diff(first)
+    # the walk, all at once: count lines hold one token and do not follow an info line (as a jointCount does)
+    after_info = np.zeros(num_lines, bool); after_info[1:] = tokens_per_line[:-1] == 10
+    count_lines = np.flatnonzero((tokens_per_line == 1) & ~after_info)
+    try:  # each count read with int() on its line, as the line reader reads it; ValueError when it is not a count
+        counts = [int(data[s:e]) for s, e in zip(bounds[count_lines].tolist(), bounds[count_lines + 1].tolist())]
+        num_frames, per_frame = counts[0], np.array(counts[1:], np.int64)  # OverflowError: absurd counts
+    except (ValueError, IndexError, OverflowError): return None
+    if count_lines[0] != 0 or len(per_frame) != num_frames or (per_frame < 0).any(): return None
+    frame_end = count_lines[1:] + 1 + 27 * per_frame  # the line after frame f's bodies: the next count line, or the end
+    if num_frames and (count_lines[1] != 1 or (frame_end[:-1] != count_lines[2:]).any()) or (frame_end[-1:] != num_lines).any() \
+       or (not num_frames and num_lines != 1): return None  # a count that does not add up, or lines after the last frame
+    frames = np.repeat(np.arange(num_frames), per_frame)
+    nth = np.arange(len(frames)) - np.repeat(np.cumsum(per_frame) - per_frame, per_frame)  # body n of its frame
+    body_lines = np.repeat(count_lines[1:] + 1, per_frame) + 27 * nth
+    if (tokens_per_line[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
     offsets = np.zeros(n + 1, np.int32); offsets[1:] = seps; offsets[1:] -= np.arange(n, dtype=np.int32)  # one separator byte per token
     if len(cr):  # minus the '\n' of each earlier '\r\n'
         crlf_before = np.zeros(n, np.int32); crlf_before[line_end[:-1] + 1] = kind[line_end[:-1]] == 13
@@ -193,7 +196,7 @@ def _fast_fields(data: bytes # the whole file
     id_token = first[body_lines]
     if (block[:, 10] != 25).any() or (offsets[id_token + 11] - offsets[id_token + 10] != 2).any(): return None  # the text '25'
     ids = [data[s:e].decode() for s, e in zip(bounds[body_lines].tolist(), seps[id_token].tolist())]
-    return num_frames, np.array(frames, np.int64), ids, block[:, :10], block[:, 11:].reshape(-1, 25, 12)
+    return num_frames, frames, ids, block[:, :10], block[:, 11:].reshape(-1, 25, 12)
 
 
 # %% ../nbs/01_sources.ipynb #cf394170
