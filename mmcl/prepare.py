@@ -154,7 +154,7 @@ def centre(s: Sample, joint: int  # 0-based joint to centre on: the layout's `or
     "The sample with actor 1's `joint` in its first tracked frame subtracted from every tracked entry."
     mask = tracked(s.xyz)
     origin = s.xyz[np.flatnonzero(mask[:, 0])[0], 0, joint].copy()
-    xyz = np.where(mask[..., None, None], s.xyz - origin, 0).astype(np.float32)
+    xyz = s.xyz - origin; xyz[~mask] = 0
     return Sample(s.name, xyz, s.label, s.meta, s.colour, s.start, s.origin + origin, s.num_actors)
 
 def pad_actors(s: Sample, num_actors: int,  # actor slots to fill
@@ -263,8 +263,9 @@ def finish_sample(s: Sample, spec: DatasetSpec, copy_single_actor: bool) -> Samp
     if s.xyz.ndim != 4 or s.xyz.shape[2] != spec.layout.num_joints:
         raise ValueError(f'{s.name}: xyz has shape {s.xyz.shape}, {spec.name} needs (T, M, {spec.layout.num_joints}, 3) for layout {spec.layout.name}')
     s = pad_actors(centre(trim_untracked(s), spec.layout.origin_joint), spec.num_actors, copy_single_actor)
-    if not np.isfinite(s.xyz).all(): raise ValueError(f'{s.name}: non-finite coordinates')
-    if np.abs(s.xyz).max() >= _F16_MAX: raise ValueError(f'{s.name}: coordinates beyond float16 range ({np.abs(s.xyz).max():.3g})')
+    peak = np.abs(s.xyz).max()  # NaN if any is NaN
+    if not np.isfinite(peak): raise ValueError(f'{s.name}: non-finite coordinates')
+    if peak >= _F16_MAX: raise ValueError(f'{s.name}: coordinates beyond float16 range ({peak:.3g})')
     if s.colour is not None: s.colour = np.clip(s.colour, -_F16_MAX, _F16_MAX)
     if not 0 <= s.label < spec.num_class: raise ValueError(f'{s.name}: class {s.label} outside 0..{spec.num_class - 1}')
     return s
