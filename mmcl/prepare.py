@@ -11,7 +11,7 @@ __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COL
            'content_digests', 'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
 # %% ../nbs/02_prepare.ipynb #5ca920bd
-import argparse, hashlib, itertools, json, shutil
+import argparse, gc, hashlib, itertools, json, shutil
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -46,12 +46,13 @@ def denoise_bodies(bodies: list  # the `NTUBody` tracks of one file, in order of
     "The bodies that survive the length and spread rules, most motion first, and {body_id: reason} for the rest."
     dropped = {}
     if len(bodies) < 2: return list(bodies), dropped
-    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
     long_enough = [b for b in bodies if len(b.frames) >= MIN_TRACK_FRAMES]
     if long_enough:  # the reference would remove every body of a file of short tracks, then fail
         dropped.update({b.body_id: f'tracked for {len(b.frames)} frames (<= {MIN_TRACK_FRAMES - 1})'
                         for b in bodies if len(b.frames) < MIN_TRACK_FRAMES})
         bodies = long_enough
+    if len(bodies) < 2: return list(bodies), dropped  # one track left: nothing to rank
+    motion = {b.body_id: body_motion(b.joints[..., :3]) for b in bodies}
     kept = list(bodies)
     for b in bodies:  # in order of first appearance, as the reference's dict
         if len(kept) == 1: break
@@ -153,7 +154,7 @@ def centre(s: Sample, joint: int  # 0-based joint to centre on: the layout's `or
     "The sample with actor 1's `joint` in its first tracked frame subtracted from every tracked entry."
     mask = tracked(s.xyz)
     origin = s.xyz[np.flatnonzero(mask[:, 0])[0], 0, joint].copy()
-    xyz = np.where(mask[..., None, None], s.xyz - origin, 0).astype(np.float32)
+    xyz = s.xyz - origin; xyz[~mask] = 0
     return Sample(s.name, xyz, s.label, s.meta, s.colour, s.start, s.origin + origin, s.num_actors)
 
 def pad_actors(s: Sample, num_actors: int,  # actor slots to fill
@@ -262,8 +263,9 @@ def finish_sample(s: Sample, spec: DatasetSpec, copy_single_actor: bool) -> Samp
     if s.xyz.ndim != 4 or s.xyz.shape[2] != spec.layout.num_joints:
         raise ValueError(f'{s.name}: xyz has shape {s.xyz.shape}, {spec.name} needs (T, M, {spec.layout.num_joints}, 3) for layout {spec.layout.name}')
     s = pad_actors(centre(trim_untracked(s), spec.layout.origin_joint), spec.num_actors, copy_single_actor)
-    if not np.isfinite(s.xyz).all(): raise ValueError(f'{s.name}: non-finite coordinates')
-    if np.abs(s.xyz).max() >= _F16_MAX: raise ValueError(f'{s.name}: coordinates beyond float16 range ({np.abs(s.xyz).max():.3g})')
+    peak = np.abs(s.xyz).max()  # NaN if any is NaN
+    if not np.isfinite(peak): raise ValueError(f'{s.name}: non-finite coordinates')
+    if peak >= _F16_MAX: raise ValueError(f'{s.name}: coordinates beyond float16 range ({peak:.3g})')
     if s.colour is not None: s.colour = np.clip(s.colour, -_F16_MAX, _F16_MAX)
     if not 0 <= s.label < spec.num_class: raise ValueError(f'{s.name}: class {s.label} outside 0..{spec.num_class - 1}')
     return s
@@ -284,12 +286,25 @@ def _digest(*parts) -> str: return hashlib.sha1(json.dumps(parts, sort_keys=True
 def content_digests(files: list  # raw file paths
                    ) -> list:
     "SHA-1 of each file's bytes, so a store or shard made from an edited file is never reused."
-    return [hashlib.sha1(Path(p).read_bytes()).hexdigest() for p in files]
+    chunk = memoryview(bytearray(1 << 20))  # one buffer for every file: no fresh memory per file
+    digests = []
+    for p in files:
+        sha1 = hashlib.sha1()
+        with open(p, 'rb', buffering=0) as f:
+            while n := f.readinto(chunk): sha1.update(chunk[:n])
+        digests.append(sha1.hexdigest())
+    return digests
+
+def _in_store_dtype(s: Sample) -> Sample:
+    "The sample's rows in `STORE_DTYPE`, converted while they are fresh in the cache; half the bytes to hold and send."
+    s.xyz = s.xyz.astype(STORE_DTYPE)
+    if s.colour is not None: s.colour = s.colour.astype(STORE_DTYPE)
+    return s
 
 def _load_one(task):
     "Worker: read and finish one file; (name, Sample or None, reason)."
     spec, copy_single_actor, path = task
-    try: return path.name, finish_sample(spec.read(path), spec, copy_single_actor), ''
+    try: return path.name, _in_store_dtype(finish_sample(spec.read(path), spec, copy_single_actor)), ''
     except SkeletonFileError as e: return path.name, None, e.reason
     except (ValueError, OSError, KeyError, IndexError) as e: return path.name, None, str(e) or type(e).__name__
 
@@ -303,11 +318,15 @@ def _write_shard(path: Path, results: list, meta_keys: tuple):
         origin=np.array([s.origin for s in ok], np.float32).reshape(-1, 3),
         meta=np.array([[s.meta[k] for k in meta_keys] for s in ok], np.int32).reshape(-1, len(meta_keys)),
         skipped=np.array([[f, r] for f, s, r in results if s is None], dtype=str).reshape(-1, 2),
-        xyz=np.concatenate([s.xyz for s in ok]).astype(STORE_DTYPE) if ok else np.zeros(0, STORE_DTYPE))
-    if ok and ok[0].colour is not None: arrays['colour'] = np.concatenate([s.colour for s in ok]).astype(STORE_DTYPE)
+        xyz=np.concatenate([s.xyz for s in ok], dtype=STORE_DTYPE) if ok else np.zeros(0, STORE_DTYPE))
+    if ok and ok[0].colour is not None: arrays['colour'] = np.concatenate([s.colour for s in ok], dtype=STORE_DTYPE)
     with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.savez(f, **arrays)
 
 # %% ../nbs/02_prepare.ipynb #9a77fc00
+def _reuse_freed_memory():
+    "Allocate and free one 16 MB block: glibc then keeps freed memory for reuse instead of handing it back page by page."
+    np.empty(16 << 20, np.uint8)  # freed at once, untouched: glibc's mmap threshold becomes 16 MB, its trim threshold 32 MB
+
 def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path, copy_single_actor: bool,
                  workers: int = 2, shard_size: int = 500, progress: bool = True) -> list:
     "Parse `files` (with their `content_digests`) into shard files under `shard_dir`, skipping shards already written; the shard paths in order."
@@ -319,13 +338,17 @@ def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path,
     tasks = [(spec, copy_single_actor, files[i]) for _, c in todo for i in c]
     bar = tqdm(total=len(files), initial=len(files) - len(tasks), desc=f'prepare {spec.name}', unit='file', disable=not progress)
     context = get_context('fork' if 'fork' in get_all_start_methods() else None)  # fork: no re-import per worker
-    pool = context.Pool(workers) if workers > 1 else None
+    gc.freeze()  # what is loaded so far: the collector stops walking it over and over, and forked workers share its pages
+    _reuse_freed_memory()  # before the fork, so the workers inherit it
+    pool = None
     try:
+        pool = context.Pool(workers) if workers > 1 else None
         results = pool.imap(_load_one, tasks, chunksize=8) if pool else map(_load_one, tasks)
         for path, chunk in todo:
             _write_shard(path, [next(results) for _ in chunk], spec.meta_keys)
             bar.update(len(chunk))
     finally:
+        gc.unfreeze()
         if pool: pool.terminate()
         bar.close()
     return paths

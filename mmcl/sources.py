@@ -143,7 +143,6 @@ def _walk_ntu(path, lines):
     return num_frames, np.array(frames, np.int64), ids, np.array(body_lines, np.int64)
 
 # %% ../nbs/01_sources.ipynb #a3e1f00d
-_WELL_FORMED_BYTES = b'0123456789.+-eE \n'  # with '\r' before '\n', all a well-formed file holds; any other byte: line reader
 _BODY_LINE_TOKENS = np.array([10, 1] + [12] * 25)  # tokens per line of a body's 27 lines
 _BODY_TOKENS = int(_BODY_LINE_TOKENS.sum())  # 311
 
@@ -151,47 +150,61 @@ def _fast_fields(data: bytes # the whole file
                 ) -> tuple | None:
     "What `_line_fields` returns, for a well-formed file, in a few vectorised passes; None when anything is off."
     import pyarrow as pa, pyarrow.compute as pc  # on first use: importing takes ~0.3 s, and only NTU files need it
-    other = data.translate(None, _WELL_FORMED_BYTES)
-    if other.strip(b'\r'): return None
+    if not data.endswith(b'\n'): data += b'\n'  # the last line ends with the file, as for the line reader
     b = np.frombuffer(data, np.uint8)
-    solid = np.zeros(len(b) + 2, bool); np.greater(b, 32, out=solid[1:-1])  # token bytes, padded with a space each side
-    edges = np.flatnonzero(solid[1:] != solid[:-1]); starts, ends = edges[::2], edges[1::2]  # token k: data[starts[k]:ends[k]]
-    newlines = np.flatnonzero(b == 10)
-    if len(other) != np.count_nonzero(b[newlines[newlines > 0] - 1] == 13): return None  # a '\r' not before '\n' ends a line
-    bounds = np.r_[0, newlines + 1, len(b)]  # line k: data[bounds[k]:bounds[k + 1]]
-    first = np.searchsorted(starts, bounds)  # first token of each line (and the token count at the end)
-    num_lines = len(bounds) - 1
-    try:
-        def count(k): return int(data[bounds[k]:bounds[k + 1]])  # ValueError or IndexError when not a count
-        num_frames, k, body_lines, frames = count(0), 1, [], []
-        if num_frames < 0: return None
-        for f in range(num_frames):
-            n = count(k); k += 1
-            if n < 0 or k + 27 * n > num_lines: return None
-            body_lines += range(k, k + 27 * n, 27); frames += [f] * n; k += 27 * n
-    except (ValueError, IndexError): return None
-    body_lines = np.array(body_lines, np.int64)
-    if first[k] != len(starts): return None  # tokens after the last frame
-    if (np.diff(first)[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
+    blank = np.flatnonzero(b <= 32)
+    kind = b[blank]
+    cr = np.flatnonzero(kind == 13)
+    if len(cr):  # each '\r' must be followed by '\n': the pair ends one line and counts as one separator
+        after = cr + 1
+        if (kind[after] != 10).any() or (blank[after] != blank[cr] + 1).any(): return None
+        keep = np.ones(len(blank), bool); keep[after] = False
+        seps, kind = blank[keep], kind[keep]
+    else: seps = blank
+    n = len(seps)  # token k ends at seps[k]
+    line_end = np.flatnonzero(kind != 32)  # the token that ends each line
     packed = data.translate(None, b' \r\n')
-    offsets = np.zeros(len(starts) + 1, np.int32); np.cumsum(ends - starts, out=offsets[1:])
-    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(packed))
-    try: values = pc.cast(tokens, pa.float64()).to_numpy()
+    if len(packed) != len(data) - len(blank): return None  # a tab or another control byte: the line reader decides
+    first = np.zeros(len(line_end) + 1, np.int64); np.add(line_end, 1, out=first[1:])  # line k: tokens first[k]..first[k + 1] - 1
+    bounds = np.zeros(len(line_end) + 1, np.int64); np.add(seps[line_end], 1 + (kind[line_end] == 13), out=bounds[1:])  # line k: data[bounds[k]:bounds[k + 1]]
+    num_lines, tokens_per_line = len(line_end), np.diff(first)
+    # the walk, all at once: count lines hold one token and do not follow an info line (as a jointCount does)
+    after_info = np.zeros(num_lines, bool); after_info[1:] = tokens_per_line[:-1] == 10
+    count_lines = np.flatnonzero((tokens_per_line == 1) & ~after_info)
+    try:  # each count read with int() on its line, as the line reader reads it; ValueError when it is not a count
+        counts = [int(data[s:e]) for s, e in zip(bounds[count_lines].tolist(), bounds[count_lines + 1].tolist())]
+        num_frames, per_frame = counts[0], np.array(counts[1:], np.int64)  # OverflowError: absurd counts
+    except (ValueError, IndexError, OverflowError): return None
+    if count_lines[0] != 0 or len(per_frame) != num_frames or (per_frame < 0).any(): return None
+    frame_end = count_lines[1:] + 1 + 27 * per_frame  # the line after frame f's bodies: the next count line, or the end
+    if num_frames and (count_lines[1] != 1 or (frame_end[:-1] != count_lines[2:]).any()) or (frame_end[-1:] != num_lines).any() \
+       or (not num_frames and num_lines != 1): return None  # a count that does not add up, or lines after the last frame
+    frames = np.repeat(np.arange(num_frames), per_frame)
+    nth = np.arange(len(frames)) - np.repeat(np.cumsum(per_frame) - per_frame, per_frame)  # body n of its frame
+    body_lines = np.repeat(count_lines[1:] + 1, per_frame) + 27 * nth
+    if (tokens_per_line[body_lines[:, None] + np.arange(27)] != _BODY_LINE_TOKENS).any(): return None
+    offsets = np.zeros(n + 1, np.int32); offsets[1:] = seps; offsets[1:] -= np.arange(n, dtype=np.int32)  # one separator byte per token
+    if len(cr):  # minus the '\n' of each earlier '\r\n'
+        crlf_before = np.zeros(n, np.int32); crlf_before[line_end[:-1] + 1] = kind[line_end[:-1]] == 13
+        offsets[1:] -= np.cumsum(crlf_before, dtype=np.int32)
+    tokens = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(packed))
+    try: values = pc.cast(tokens, pa.float64()).to_numpy()  # an empty token (two blanks in a row) fails too
     except pa.ArrowInvalid: return None
-    token = first[body_lines][:, None] + np.arange(_BODY_TOKENS)
-    with np.errstate(over='ignore'): block = values[token].astype(np.float32)  # rounded as np.loadtxt does; too big: inf
-    joint_count = token[:, 10]
-    if (block[:, 10] != 25).any() or (ends[joint_count] - starts[joint_count] != 2).any(): return None  # the text '25'
-    info, joints = block[:, :10], block[:, 11:].reshape(-1, 25, 12)
-    if not (np.isfinite(info).all() and np.isfinite(joints).all()): return None
-    ids = [data[s:e].decode() for s, e in zip(starts[token[:, 0]].tolist(), ends[token[:, 0]].tolist())]
-    return num_frames, np.array(frames, np.int64), ids, info, joints
+    body_token = np.ones(n, bool); body_token[first[count_lines]] = False
+    with np.errstate(over='ignore'): block = values.astype(np.float32)[body_token].reshape(-1, _BODY_TOKENS)  # as np.loadtxt rounds
+    if not np.isfinite(block).all(): return None  # nan, inf, or too big for float32
+    id_token = first[body_lines]
+    if (block[:, 10] != 25).any() or (offsets[id_token + 11] - offsets[id_token + 10] != 2).any(): return None  # the text '25'
+    ids = [data[s:e].decode() for s, e in zip(bounds[body_lines].tolist(), seps[id_token].tolist())]
+    return num_frames, frames, ids, block[:, :10], block[:, 11:].reshape(-1, 25, 12)
 
 
 # %% ../nbs/01_sources.ipynb #cf394170
 def _group_bodies(path, frames, ids, info, joints) -> list:
     order = {}
-    for k, body_id in enumerate(ids): order.setdefault(body_id, []).append(k)
+    if len(dict.fromkeys(ids)) == 1: order[ids[0]] = slice(None)  # one body, most files: views, no copies
+    else:
+        for k, body_id in enumerate(ids): order.setdefault(body_id, []).append(k)
     bodies = []
     for body_id, ks in order.items():
         fr = frames[ks]
