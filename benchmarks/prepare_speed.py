@@ -4,8 +4,10 @@
 RSS and PSS of the whole process tree, CPU time (main + workers: on a shared machine wall time measures the
 other jobs too), and the extrapolated time for NTU120's 113,945 files. The reader's one-time start (importing pyarrow,
 its first cast) is paid once per process before the timing and printed apart.
-Usage: python benchmarks/prepare_speed.py [--files 1000] [--workers 1 2]"""
-import argparse, os, resource, shutil, tempfile, time
+Timed runs (median of --repeats) run without the memory sampler, whose thread would add its own CPU time; peak memory
+comes from one more run.
+Usage: python benchmarks/prepare_speed.py [--files 1000] [--workers 1 2] [--repeats 3]"""
+import argparse, os, resource, shutil, statistics, tempfile, time
 from pathlib import Path
 import numpy as np
 from mmcl.sources import NTUBody, NTUSkeleton, read_ntu_skeleton, write_ntu_skeleton
@@ -45,6 +47,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--files', type=int, default=1000)
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2])
+    p.add_argument('--repeats', type=int, default=3, help='timed runs per worker count; the median is printed')
     a = p.parse_args()
     tmp = Path(tempfile.mkdtemp())
     try:
@@ -54,13 +57,16 @@ if __name__ == '__main__':
         t0 = cpu_seconds(); read_ntu_skeleton(next((tmp / 'raw').iterdir()))
         print(f'one-time start of the reader (pyarrow import, first cast): {cpu_seconds() - t0:.2f} CPU s per process')
         for w in a.workers:
-            with PeakMemory() as peak:
+            runs = []  # (wall s, CPU s) of each timed run; memory is sampled in a run of its own (the sampler's thread costs CPU)
+            for r in range(a.repeats):
                 t0, cpu0 = time.perf_counter(), cpu_seconds()
-                store = prepare('ntu120', tmp / 'raw', tmp / f'store{w}', workers=w, progress=False)
-                dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
-            rate = a.files / dt
-            print(f'workers={w}: {rate:6.1f} files/s wall, {1e3 * cpu / a.files:.1f} CPU ms per file ({a.files / cpu:.0f} files per CPU-second), {store["num_samples"]} '
-                  f'samples; peak RSS {peak.rss / 2**20:.0f} MiB, peak PSS {peak.pss / 2**20:.0f} MiB (process tree); '
+                store = prepare('ntu120', tmp / 'raw', tmp / f'store{w}-{r}', workers=w, progress=False)
+                runs.append((time.perf_counter() - t0, cpu_seconds() - cpu0)); shutil.rmtree(tmp / f'store{w}-{r}')
+            with PeakMemory() as peak: prepare('ntu120', tmp / 'raw', tmp / f'memory{w}', workers=w, progress=False)
+            dt, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+            rate, spread = a.files / dt, ', '.join(f'{1e3 * c / a.files:.1f}' for _, c in runs)
+            print(f'workers={w}: {rate:6.1f} files/s wall, {1e3 * cpu / a.files:.1f} CPU ms per file (median of {spread}; {a.files / cpu:.0f} files per CPU-second), {store["num_samples"]} '
+                  f'samples; peak RSS {peak.rss / 2**20:.0f} MiB, peak PSS {peak.pss / 2**20:.0f} MiB (process tree, a separate run); '
                   f'NTU120 (113,945 files) ≈ {113945 / rate / 60:.0f} min at this wall rate, '
                   f'{113945 / (a.files / cpu) / w / 60:.0f} min on {w} idle core(s)')
         print(f'load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores')

@@ -11,7 +11,7 @@ __all__ = ['MIN_TRACK_FRAMES', 'SPREAD_RATIO', 'MAX_NOISY_FRACTION', 'XYZ', 'COL
            'content_digests', 'parse_shards', 'assemble', 'write_store', 'prepare_command', 'prepare', 'main']
 
 # %% ../nbs/02_prepare.ipynb #5ca920bd
-import argparse, gc, hashlib, itertools, json, shutil
+import argparse, hashlib, itertools, json, shutil
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -323,10 +323,6 @@ def _write_shard(path: Path, results: list, meta_keys: tuple):
     with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.savez(f, **arrays)
 
 # %% ../nbs/02_prepare.ipynb #9a77fc00
-def _reuse_freed_memory():
-    "Allocate and free one 16 MB block: glibc then keeps freed memory for reuse instead of handing it back page by page."
-    np.empty(16 << 20, np.uint8)  # freed at once, untouched: glibc's mmap threshold becomes 16 MB, its trim threshold 32 MB
-
 def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path, copy_single_actor: bool,
                  workers: int = 2, shard_size: int = 500, progress: bool = True) -> list:
     "Parse `files` (with their `content_digests`) into shard files under `shard_dir`, skipping shards already written; the shard paths in order."
@@ -338,17 +334,13 @@ def parse_shards(spec: DatasetSpec, files: list, digests: list, shard_dir: Path,
     tasks = [(spec, copy_single_actor, files[i]) for _, c in todo for i in c]
     bar = tqdm(total=len(files), initial=len(files) - len(tasks), desc=f'prepare {spec.name}', unit='file', disable=not progress)
     context = get_context('fork' if 'fork' in get_all_start_methods() else None)  # fork: no re-import per worker
-    gc.freeze()  # what is loaded so far: the collector stops walking it over and over, and forked workers share its pages
-    _reuse_freed_memory()  # before the fork, so the workers inherit it
-    pool = None
+    pool = context.Pool(workers) if workers > 1 else None
     try:
-        pool = context.Pool(workers) if workers > 1 else None
         results = pool.imap(_load_one, tasks, chunksize=8) if pool else map(_load_one, tasks)
         for path, chunk in todo:
             _write_shard(path, [next(results) for _ in chunk], spec.meta_keys)
             bar.update(len(chunk))
     finally:
-        gc.unfreeze()
         if pool: pool.terminate()
         bar.close()
     return paths
