@@ -52,16 +52,17 @@ def _batch_norm(x, bns: list):
 # %% ../nbs/06_encoder.ipynb #h15a0002
 def _pointwise(x, # (N, C, T, V)
                weight, # (out, C, 1, 1) or (out, C)
-               bias=None, # (out,) or None
+               bias=None, # (out,), a term broadcastable to the output (N, out, T, V), or None
                stride: int = 1 # keep every `stride`-th frame
               ):
-    "A 1×1 convolution with temporal stride, computed as one matrix product per sample."
+    "A 1×1 convolution with temporal stride, computed as one matrix product per sample; the bias starts the sum."
     if stride > 1: x = x[:, :, ::stride]
     N, C, T, V = x.shape
     # bmm with the weight expanded (a view): torch.matmul of a matrix by a batch would copy x transposed and its result
     weight, x = weight.flatten(1).expand(N, -1, -1), x.reshape(N, C, T * V)
-    y = torch.bmm(weight, x) if bias is None else torch.baddbmm(bias[:, None].expand(N, -1, T * V), weight, x)
-    return y.view(N, -1, T, V)
+    if bias is None: return torch.bmm(weight, x).view(N, -1, T, V)
+    if bias.dim() == 1: bias = bias[:, None, None]
+    return torch.baddbmm(bias.expand(N, -1, T, V).reshape(N, -1, T * V), weight, x).view(N, -1, T, V)  # (out,): a view, no copy
 
 def _max_pool_frames(x, # (N, C, T, V)
                      stride: int = 1 # temporal stride
@@ -144,12 +145,12 @@ class unit_gcn(nn.Module):
         if not self.training: bias_term = bias_term + shift[:, None]
         out, down = b4.shape[1], isinstance(self.down, nn.Sequential)
         B_t = b4[..., None] + self.PA.transpose(-1, -2).reshape(K, 1, V * V)                      # (K, out, v·u)
-        start = bias_term[:, :, None].expand(N, out, T, V)                                        # a view: T has stride 0
-        if self.training: y = start  # the batch norm sees the sum alone
+        bias_term = bias_term[:, :, None]                                                         # (N, out, 1, V)
+        if self.training: y = bias_term.expand(N, out, T, V)  # a view; the batch norm sees the sum alone
         elif down:  # evaluation: the residual starts the sum, so nothing is added after it
             w, b = _fold(*self.down)
-            y = torch.baddbmm((start + b[:, None, None]).reshape(N, out, T * V), w.flatten(1).expand(N, -1, -1), x.reshape(N, C, T * V))
-        else: y = start + x
+            y = _pointwise(x, w, bias_term + b[:, None, None])
+        else: y = x + bias_term
         y = y.reshape(N * out, T, V)
         for k in range(K):
             # Âᵀ built transposed, so that the aggregation reads it without a copy
